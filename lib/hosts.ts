@@ -1,0 +1,249 @@
+/**
+ * The process door: every command the tool runs on any host goes through {@link Hosts}. Commands
+ * are argv arrays; the door renders them into one shell line (zx's quoting locally, POSIX quoting
+ * for the remote side of ssh), logs that exact line, and under `--dry-run` a `change` stops there.
+ * Printed and executed text are the same string.
+ */
+import { ActionFailed } from "./errors.ts";
+import type { Log } from "./log.ts";
+
+/** A command to run: argv, never a joined string. */
+export interface Command {
+  argv: string[];
+  /** Working directory on the host. */
+  cwd?: string;
+  /** Text piped to stdin. */
+  input?: string;
+  /** Kill the command after this long. @default the door's `timeoutMs` */
+  timeoutMs?: number;
+}
+
+/** Where a command runs: `local`, or an ssh destination `[user@]host`. */
+export type HostName = string;
+
+/** What a finished (or skipped) command produced. */
+export interface Output {
+  host: HostName;
+  /** The exact line that was (or, under dry-run, would have been) run. */
+  line: string;
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+  /** True for a `change` skipped by `--dry-run`. */
+  notRun: boolean;
+  ok: boolean;
+}
+
+/** ssh settings from the inventory. */
+export interface SshSettings {
+  user?: string;
+  port?: number;
+  identityFile?: string;
+  /** `-o` options, e.g. `StrictHostKeyChecking=yes`. @default [] */
+  options?: string[];
+  connectTimeoutMs?: number;
+}
+
+/** Runs one rendered shell line locally; the part tests may swap (as zx swaps `spawn`). */
+export type Executor = (
+  line: string,
+  options: { input?: string; timeoutMs: number },
+) => Promise<{
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}>;
+
+/** Options of {@link Hosts}. */
+export interface HostsOptions {
+  log: Log;
+  /** Print `change` commands instead of running them. @default false */
+  dryRun?: boolean;
+  /** Default per-command timeout. @default 60000 */
+  timeoutMs?: number;
+  ssh?: SshSettings;
+  /** @default runs the line with zx through /bin/bash */
+  exec?: Executor;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Return a failed Output instead of throwing. Only where the next line reads the exit code. */
+  nothrow?: boolean;
+}
+
+/** A command exited non-zero, timed out or could not reach its host. */
+export class CommandFailed extends ActionFailed {
+  readonly output: Output;
+  constructor(output: Output) {
+    const why = output.timedOut
+      ? `timed out after ${output.durationMs} ms`
+      : output.signal
+        ? `was killed by ${output.signal}`
+        : `exited with code ${output.exitCode}`;
+    const unreachable = output.host !== "local" && output.exitCode === 255;
+    const detail = (output.stderr.trim() || output.stdout.trim())
+      .split("\n")
+      .slice(-5)
+      .join("\n  ");
+    super(
+      unreachable
+        ? `Cannot reach host ${output.host} over ssh: ${detail || "ssh exited with code 255"}`
+        : `Command on ${output.host} ${why}: ${output.line}${detail ? `\n  ${detail}` : ""}`,
+      {
+        hint: unreachable
+          ? "Check that `ssh -o BatchMode=yes HOST true` works from here, and the inventory's ssh settings."
+          : undefined,
+      },
+    );
+    this.output = output;
+  }
+}
+
+/**
+ * Runs commands on hosts with timeouts and captured output.
+ * @example
+ * const hosts = new Hosts({ log, dryRun: true });
+ * await hosts.change("local", { argv: ["systemctl", "stop", "pegasus-meta@1"] }); // printed, not run
+ */
+export class Hosts {
+  readonly dryRun: boolean;
+  private readonly log: Log;
+  private readonly timeoutMs: number;
+  private readonly ssh: SshSettings;
+  private readonly exec: Executor;
+
+  constructor(options: HostsOptions) {
+    this.log = options.log;
+    this.dryRun = options.dryRun ?? false;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.ssh = options.ssh ?? {};
+    this.exec = options.exec ?? runWithZx;
+  }
+
+  /** Runs a read-only command; it runs under `--dry-run` too (plan and check need evidence). */
+  observe(host: HostName, cmd: Command, options: CallOptions = {}): Promise<Output> {
+    return this.run(host, cmd, false, options);
+  }
+
+  /** Runs a command that changes something; under `--dry-run` it is only printed. */
+  change(host: HostName, cmd: Command, options: CallOptions = {}): Promise<Output> {
+    return this.run(host, cmd, true, options);
+  }
+
+  /** Reads a file on a host. */
+  async readFile(host: HostName, path: string): Promise<string> {
+    return (await this.observe(host, { argv: ["cat", "--", path] })).stdout;
+  }
+
+  /** True when a path exists on a host. */
+  async exists(host: HostName, path: string): Promise<boolean> {
+    return (
+      (await this.observe(host, { argv: ["test", "-e", path] }, { nothrow: true })).exitCode === 0
+    );
+  }
+
+  /**
+   * Replaces a file's content atomically (temp file + rename), keeping its mode and owner.
+   * A `change`: printed, not run, under `--dry-run`.
+   */
+  async writeFile(host: HostName, path: string, content: string): Promise<void> {
+    const script =
+      'tmp="$1.pzm-tmp"; if [ -e "$1" ]; then cp -p -- "$1" "$tmp"; fi; cat > "$tmp" && mv -f -- "$tmp" "$1"';
+    await this.change(host, { argv: ["sh", "-c", script, "pzm-write", path], input: content });
+  }
+
+  /** The exact line the door runs for `cmd` on `host`. */
+  async render(host: HostName, cmd: Command): Promise<string> {
+    const { quote } = await import("zx");
+    const local = (cmd.cwd ? [`cd ${quote(cmd.cwd)} &&`] : [])
+      .concat(cmd.argv.map(quote))
+      .join(" ");
+    if (host === "local") return local;
+    const remote = (cmd.cwd ? [`cd ${posixQuote(cmd.cwd)} &&`] : [])
+      .concat(cmd.argv.map(posixQuote))
+      .join(" ");
+    return [...sshArgv(host, this.ssh), remote].map(quote).join(" ");
+  }
+
+  private async run(
+    host: HostName,
+    cmd: Command,
+    change: boolean,
+    options: CallOptions,
+  ): Promise<Output> {
+    const line = await this.render(host, cmd);
+    this.log({ kind: "cmd", host, cmd: line, dryRun: this.dryRun, change });
+    if (change && this.dryRun) {
+      return {
+        host,
+        line,
+        exitCode: 0,
+        signal: null,
+        stdout: "",
+        stderr: "",
+        durationMs: 0,
+        timedOut: false,
+        notRun: true,
+        ok: true,
+      };
+    }
+    const timeoutMs = cmd.timeoutMs ?? this.timeoutMs;
+    const started = performance.now();
+    const result = await this.exec(line, { input: cmd.input, timeoutMs });
+    const durationMs = Math.round(performance.now() - started);
+    const timedOut = result.signal !== null && durationMs >= timeoutMs;
+    const output: Output = {
+      host,
+      line,
+      ...result,
+      durationMs,
+      timedOut,
+      notRun: false,
+      ok: result.exitCode === 0,
+    };
+    this.log({ kind: "cmd-done", host, cmd: line, exitCode: result.exitCode, durationMs });
+    if (!output.ok && !options.nothrow) throw new CommandFailed(output);
+    return output;
+  }
+}
+
+/** ssh argv up to and including the destination; BatchMode so nothing ever prompts. */
+function sshArgv(host: HostName, ssh: SshSettings): string[] {
+  const argv = [
+    "ssh",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    `ConnectTimeout=${Math.ceil((ssh.connectTimeoutMs ?? 10_000) / 1000)}`,
+  ];
+  if (ssh.port) argv.push("-p", String(ssh.port));
+  if (ssh.identityFile) argv.push("-i", ssh.identityFile);
+  if (ssh.user && !host.includes("@")) argv.push("-l", ssh.user);
+  for (const option of ssh.options ?? []) argv.push("-o", option);
+  argv.push("--", host);
+  return argv;
+}
+
+/** Single-quote for any POSIX shell (the remote login shell may be dash, which lacks $'…'). */
+export function posixQuote(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+const runWithZx: Executor = async (line, { input, timeoutMs }) => {
+  const { $, quote } = await import("zx");
+  const pieces = Object.assign([line], { raw: [line] }) as unknown as TemplateStringsArray;
+  const out = await $({
+    quiet: true,
+    nothrow: true,
+    shell: "/bin/bash",
+    quote,
+    input,
+    timeout: timeoutMs,
+  })(pieces);
+  return { exitCode: out.exitCode, signal: out.signal, stdout: out.stdout, stderr: out.stderr };
+};

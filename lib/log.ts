@@ -1,0 +1,60 @@
+/**
+ * Log events are data: a union on `kind`, one human formatter per kind, and `--json` is one
+ * `JSON.stringify` per line (NDJSON). Every part of the tool reports through a {@link Log}.
+ */
+
+/** Everything the tool reports while it works. */
+export type Event =
+  | { kind: "cmd"; host: string; cmd: string; dryRun: boolean; change: boolean }
+  | { kind: "cmd-done"; host: string; cmd: string; exitCode: number | null; durationMs: number }
+  | { kind: "info"; message: string }
+  | { kind: "warn"; message: string };
+
+type Formatters = { [K in Event["kind"]]: (event: Extract<Event, { kind: K }>) => string | null };
+
+/** Human rendering; `null` means "say nothing unless verbose". */
+const formatters: Formatters = {
+  cmd: (e) => (e.dryRun && e.change ? `[dry-run] ${e.host}$ ${e.cmd}` : `${e.host}$ ${e.cmd}`),
+  "cmd-done": (e) => `  exit ${e.exitCode ?? "signal"} in ${e.durationMs} ms`,
+  info: (e) => e.message,
+  warn: (e) => `warning: ${e.message}`,
+};
+
+/** Kinds printed in human mode only with `--verbose`. */
+const verboseOnly = new Set<Event["kind"]>(["cmd-done"]);
+
+/** A sink for events. */
+export interface Log {
+  (event: Event): void;
+  readonly json: boolean;
+  readonly verbose: boolean;
+}
+
+/** Options of {@link createLog}. */
+export interface LogOptions {
+  /** Print NDJSON instead of text. @default false */
+  json?: boolean;
+  /** Also print command completions and read-only commands. @default false */
+  verbose?: boolean;
+  /** Where lines go. @default process.stdout */
+  write?: (line: string) => void;
+}
+
+/**
+ * Creates a log that prints events as text or NDJSON.
+ * @example const log = createLog({ json: true }); log({ kind: "info", message: "hi" });
+ */
+export function createLog(options: LogOptions = {}): Log {
+  const json = options.json ?? false;
+  const verbose = options.verbose ?? false;
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const log = (event: Event) => {
+    if (json) return write(JSON.stringify(event));
+    if (verboseOnly.has(event.kind) && !verbose) return;
+    if (event.kind === "cmd" && !event.change && !verbose) return;
+    const format = formatters[event.kind] as (e: Event) => string | null;
+    const line = format(event);
+    if (line !== null) write(line);
+  };
+  return Object.assign(log, { json, verbose });
+}

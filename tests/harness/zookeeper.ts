@@ -1,0 +1,239 @@
+/**
+ * Test harness: real Debian ZooKeeper 3.8 servers, each standalone on a free loopback port with
+ * its own data directory. Servers are started through zx under `setpriv --pdeathsig SIGKILL`, so
+ * they die with the test runner even if it crashes; `stopZooKeepers()` and an exit hook stop them
+ * in the normal case. Readiness is a `ruok` probe with a timeout per probe (a 3.8.0 server can
+ * hang a four-letter word sent while it loads).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { $, type ProcessPromise } from "zx";
+
+const zookeeperJar = "/usr/share/java/zookeeper.jar";
+const classpath = `/etc/zookeeper/conf:${zookeeperJar}`;
+
+/** One standalone ZooKeeper server under test control. */
+export interface ZooKeeperServer {
+  readonly name: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** `127.0.0.1:PORT`. */
+  readonly connectString: string;
+  /** The java process id, or null while stopped. */
+  readonly pid: number | null;
+  /** Graceful stop (SIGTERM, then SIGKILL after 5 s); waits for the process to exit. */
+  stop(): Promise<void>;
+  /** Hard kill (SIGKILL), as a crash would; waits for the process to exit. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port and data directory; waits for `ruok`. */
+  start(): Promise<void>;
+}
+
+/** Options of {@link startZooKeepers}. */
+export interface StartOptions {
+  /** ZooKeeper tickTime; sessions may last 2..20 ticks. @default 1000 */
+  tickTimeMs?: number;
+  /** How long to wait for `ruok` per server. @default 60000 */
+  readyTimeoutMs?: number;
+  /** Allow TTL nodes (`zookeeper.extendedTypesEnabled`). @default true */
+  extendedTypes?: boolean;
+}
+
+const running = new Set<Server>();
+let baseDir: string | undefined;
+
+/** True when Debian's zookeeper package is installed. */
+export function hasZooKeeper(): boolean {
+  return existsSync(zookeeperJar);
+}
+
+/**
+ * Starts `count` independent standalone servers in parallel and waits until each answers `ruok`.
+ * @example const [source, target] = await startZooKeepers(2); afterAll(() => stopZooKeepers());
+ */
+export async function startZooKeepers(
+  count: number,
+  options: StartOptions = {},
+): Promise<ZooKeeperServer[]> {
+  if (!hasZooKeeper()) {
+    throw new Error(
+      `Cannot start ZooKeeper as ${zookeeperJar} is missing: run \`apt-get install -y zookeeper\``,
+    );
+  }
+  baseDir ??= mkdtempSync(join(tmpdir(), "pzm-zk-"));
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      async () => new Server(await freePort(), baseDir as string, options),
+    ),
+  );
+  try {
+    await Promise.all(servers.map((s) => s.start()));
+  } catch (error) {
+    await Promise.all(servers.map((s) => s.kill()));
+    throw error;
+  }
+  return servers;
+}
+
+/** Stops every server this process started and removes their data directories. */
+export async function stopZooKeepers(): Promise<void> {
+  await Promise.all([...running].map((s) => s.kill()));
+  if (baseDir) rmSync(baseDir, { recursive: true, force: true });
+  baseDir = undefined;
+}
+
+process.on("exit", () => {
+  for (const server of running) server.killNow();
+  if (baseDir) rmSync(baseDir, { recursive: true, force: true });
+});
+
+/**
+ * Sends `ruok` and resolves true on `imok`; false on any error or after `timeoutMs`.
+ * @example await ruok(2181, 1000)
+ */
+export function ruok(port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    let reply = "";
+    const socket = createConnection({ host: "127.0.0.1", port });
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.on("connect", () => socket.write("ruok"));
+    socket.on("data", (chunk) => {
+      reply += chunk.toString();
+    });
+    socket.on("end", () => done(reply === "imok"));
+    socket.on("error", () => done(false));
+  });
+}
+
+/** A free TCP port on 127.0.0.1 (bound and released; retried by callers on a clash). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+class Server implements ZooKeeperServer {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly connectString: string;
+  private process: ProcessPromise | null = null;
+  private exited: Promise<unknown> | null = null;
+  private readonly configFile: string;
+
+  constructor(
+    readonly port: number,
+    base: string,
+    private readonly options: StartOptions,
+  ) {
+    this.name = `zk-${port}`;
+    this.dataDir = join(base, this.name);
+    this.connectString = `127.0.0.1:${port}`;
+    this.configFile = join(this.dataDir, "zoo.cfg");
+    mkdirSync(join(this.dataDir, "data"), { recursive: true });
+    writeFileSync(
+      this.configFile,
+      [
+        `tickTime=${options.tickTimeMs ?? 1000}`,
+        `dataDir=${join(this.dataDir, "data")}`,
+        `clientPort=${port}`,
+        "clientPortAddress=127.0.0.1",
+        "maxClientCnxns=0",
+        "admin.enableServer=false",
+        "4lw.commands.whitelist=*",
+        "",
+      ].join("\n"),
+    );
+  }
+
+  get pid(): number | null {
+    return this.process?.child?.pid ?? null;
+  }
+
+  async start(): Promise<void> {
+    if (this.process) return;
+    const jvm = [
+      "-Xms64m",
+      "-Xmx512m",
+      "-XX:+UseSerialGC",
+      "-Djava.net.preferIPv4Stack=true",
+      `-Dzookeeper.extendedTypesEnabled=${this.options.extendedTypes ?? true}`,
+    ];
+    // `exec` keeps one process: bash becomes setpriv becomes java, a direct child of the runner.
+    const child = $({
+      quiet: true,
+      nothrow: true,
+      cwd: this.dataDir,
+    })`exec setpriv --pdeathsig SIGKILL java ${jvm} -cp ${classpath} org.apache.zookeeper.server.ZooKeeperServerMain ${this.configFile}`;
+    this.process = child;
+    this.exited = child.then(() => {
+      if (this.process === child) this.process = null;
+      running.delete(this);
+    });
+    running.add(this);
+    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 60_000);
+    while (Date.now() < deadline) {
+      if (!this.process) {
+        const out = await child;
+        throw new Error(
+          `ZooKeeper ${this.name} exited with ${out.exitCode} while starting:\n${out.stderr.slice(-2000)}`,
+        );
+      }
+      if (await ruok(this.port, 1000)) return;
+      await Bun.sleep(100);
+    }
+    await this.kill();
+    throw new Error(
+      `ZooKeeper ${this.name} did not answer ruok within ${this.options.readyTimeoutMs ?? 60_000} ms`,
+    );
+  }
+
+  stop(): Promise<void> {
+    return this.signal("SIGTERM", 5000);
+  }
+
+  kill(): Promise<void> {
+    return this.signal("SIGKILL", 0);
+  }
+
+  /** Synchronous kill for the exit hook. */
+  killNow(): void {
+    const pid = this.pid;
+    if (pid) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  private async signal(signal: NodeJS.Signals, graceMs: number): Promise<void> {
+    const pid = this.pid;
+    const exited = this.exited;
+    if (!pid || !exited) return;
+    process.kill(pid, signal);
+    if (graceMs > 0) {
+      const timer = setTimeout(() => this.killNow(), graceMs);
+      await exited;
+      clearTimeout(timer);
+    } else await exited;
+  }
+}
