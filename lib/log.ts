@@ -7,6 +7,22 @@
 export type Event =
   | { kind: "cmd"; host: string; cmd: string; dryRun: boolean; change: boolean }
   | { kind: "cmd-done"; host: string; cmd: string; exitCode: number | null; durationMs: number }
+  | {
+      kind: "step";
+      id: string;
+      title: string;
+      state: "start" | "done" | "verified" | "failed" | "plan";
+      durationMs?: number;
+    }
+  | {
+      kind: "check";
+      step: string;
+      phase: "pre" | "post" | "verify";
+      title: string;
+      /** null under --dry-run: the check is described, not evaluated. */
+      ok: boolean | null;
+      evidence: string;
+    }
   | { kind: "info"; message: string }
   | { kind: "warn"; message: string };
 
@@ -16,6 +32,14 @@ type Formatters = { [K in Event["kind"]]: (event: Extract<Event, { kind: K }>) =
 const formatters: Formatters = {
   cmd: (e) => (e.dryRun && e.change ? `[dry-run] ${e.host}$ ${e.cmd}` : `${e.host}$ ${e.cmd}`),
   "cmd-done": (e) => `  exit ${e.exitCode ?? "signal"} in ${e.durationMs} ms`,
+  step: (e) => {
+    const took = e.durationMs === undefined ? "" : ` (${(e.durationMs / 1000).toFixed(1)} s)`;
+    const marks = { start: "▶", done: "✔", verified: "✔", failed: "✘", plan: "•" } as const;
+    const suffix = e.state === "verified" ? " — already done, verified" : took;
+    return `${marks[e.state]} ${e.id}  ${e.title}${suffix}`;
+  },
+  check: (e) =>
+    `    ${e.ok === null ? (e.phase === "pre" ? "before:" : "after: ") : e.ok ? "ok  " : "FAIL"} ${e.title}${e.ok === null ? "" : ` — ${e.evidence}`}`,
   info: (e) => e.message,
   warn: (e) => `warning: ${e.message}`,
 };

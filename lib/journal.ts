@@ -1,0 +1,348 @@
+/**
+ * The per-cluster state directory: which steps started and finished, the evidence their checks
+ * saw, facts later steps rely on (the leader, the baseline node set, snapshot paths), and the
+ * backups (ZooKeeper snapshots, original configs, shell outputs). Writes are atomic (temp file,
+ * fsync, rename), so a run killed at any point leaves a readable journal to resume from.
+ *
+ * This is the tool's own bookkeeping on the machine it runs on, so it uses the local filesystem
+ * directly rather than `lib/hosts`; `plan` and `check` never open a journal for writing.
+ */
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { hostname } from "node:os";
+import { dirname, join } from "node:path";
+import { PreconditionFailed, UsageError } from "./errors.ts";
+
+/** A migration method: upstream method 2 ("copy") or method 1 ("recover"). */
+export type Method = "copy" | "recover";
+
+/** One check's outcome as recorded. */
+export interface EvidenceEntry {
+  at: string;
+  phase: "pre" | "post" | "run" | "verify";
+  title: string;
+  ok: boolean;
+  evidence: string;
+}
+
+/** What the journal knows about one step. */
+export interface StepRecord {
+  status: "started" | "done" | "failed";
+  startedAt: string;
+  endedAt?: string;
+  durationMs?: number;
+  attempts: number;
+  evidence: EvidenceEntry[];
+  error?: string;
+}
+
+/** The journal file's content. */
+export interface JournalData {
+  version: 1;
+  cluster: string;
+  method: Method;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  steps: Record<string, StepRecord>;
+  /** Values steps hand to later steps and to a resumed run. */
+  facts: Record<string, unknown>;
+  /** Backup name → absolute path. */
+  backups: Record<string, string>;
+}
+
+const now = () => new Date().toISOString();
+
+/**
+ * A cluster's journal under `stateDir`.
+ * @example
+ * const journal = Journal.open(inv.stateDir, { cluster: "c1", method: "copy" });
+ * const lock = journal.lock("run");
+ * journal.start("copy/01-stop-followers"); … journal.finish("copy/01-stop-followers");
+ */
+export class Journal {
+  readonly file: string;
+  private data: JournalData;
+
+  private constructor(
+    readonly dir: string,
+    data: JournalData,
+    private readonly persist: boolean,
+  ) {
+    this.file = join(dir, "journal.json");
+    this.data = data;
+  }
+
+  /**
+   * Opens the journal of a cluster, or starts an empty one (written on the first change). With
+   * `persist: false` (dry runs) changes stay in memory and the lock is not taken.
+   * @throws {UsageError} If the journal belongs to another cluster or another method that has not finished.
+   */
+  static open(
+    dir: string,
+    expected: { cluster: string; method: Method },
+    options: { persist?: boolean } = {},
+  ): Journal {
+    const persist = options.persist ?? true;
+    const existing = Journal.read(dir, persist);
+    if (!existing) {
+      const created = now();
+      return new Journal(
+        dir,
+        {
+          version: 1,
+          cluster: expected.cluster,
+          method: expected.method,
+          createdAt: created,
+          updatedAt: created,
+          steps: {},
+          facts: {},
+          backups: {},
+        },
+        persist,
+      );
+    }
+    const data = existing.data;
+    if (data.cluster !== expected.cluster) {
+      throw new UsageError(
+        `Cannot use state dir ${dir} as its journal belongs to cluster ${data.cluster}, not ${expected.cluster}`,
+        {
+          hint: "Set state_dir in the inventory to a directory of this cluster's own.",
+        },
+      );
+    }
+    if (data.method !== expected.method && !data.finishedAt) {
+      throw new UsageError(
+        `Cannot start method ${expected.method} as a ${data.method} migration of ${data.cluster} is in progress (journal ${existing.file})`,
+        {
+          hint: `Finish it with \`run -i FILE --method ${data.method}\`, or look at it with \`status -i FILE\`.`,
+        },
+      );
+    }
+    return existing;
+  }
+
+  /** Reads an existing journal, or returns undefined when there is none. */
+  static read(dir: string, persist = true): Journal | undefined {
+    const file = join(dir, "journal.json");
+    if (!existsSync(file)) return undefined;
+    let data: JournalData;
+    try {
+      data = JSON.parse(readFileSync(file, "utf8")) as JournalData;
+    } catch (error) {
+      throw new UsageError(`Cannot read journal ${file}: ${(error as Error).message}`, {
+        hint: "The file is not valid JSON; restore it from your backups or move the state dir away to start over.",
+      });
+    }
+    return new Journal(dir, data, persist);
+  }
+
+  /** A copy of everything recorded. */
+  get snapshot(): JournalData {
+    return structuredClone(this.data);
+  }
+
+  get method(): Method {
+    return this.data.method;
+  }
+
+  /** The record of a step, if it ever started. */
+  step(id: string): StepRecord | undefined {
+    return this.data.steps[id];
+  }
+
+  /** True when the step finished and was recorded done. */
+  isDone(id: string): boolean {
+    return this.data.steps[id]?.status === "done";
+  }
+
+  /** Records that a step starts (again). */
+  start(id: string): void {
+    const previous = this.data.steps[id];
+    this.data.steps[id] = {
+      status: "started",
+      startedAt: now(),
+      attempts: (previous?.attempts ?? 0) + 1,
+      evidence: previous?.evidence ?? [],
+    };
+    this.save();
+  }
+
+  /** Appends check evidence to a step. */
+  addEvidence(id: string, entry: Omit<EvidenceEntry, "at">): void {
+    const record = this.data.steps[id];
+    if (!record) throw new Error(`journal: step ${id} has not started`);
+    record.evidence.push({ at: now(), ...entry });
+    this.save();
+  }
+
+  /** Records that a step finished. */
+  finish(id: string): void {
+    this.end(id, "done");
+  }
+
+  /** Records that a step failed, with the reason. */
+  fail(id: string, error: string): void {
+    this.end(id, "failed", error);
+  }
+
+  /** Marks the whole migration finished. */
+  finishRun(): void {
+    this.data.finishedAt = now();
+    this.save();
+  }
+
+  /** A fact recorded by an earlier step or run. */
+  fact<T>(key: string): T | undefined {
+    return this.data.facts[key] as T | undefined;
+  }
+
+  /** Records a fact for later steps and resumed runs. */
+  setFact(key: string, value: unknown): void {
+    this.data.facts[key] = value;
+    this.save();
+  }
+
+  /** Path where a backup named `name` lives (under `backups/`). */
+  backupPath(name: string): string {
+    return join(this.dir, "backups", name);
+  }
+
+  /**
+   * Writes a backup file once: an existing backup is kept, because the first one holds the
+   * original state (a resumed run must not overwrite it with an already-changed file).
+   * @returns The backup's path.
+   */
+  keepBackup(name: string, content: string | Uint8Array): string {
+    const path = this.backupPath(name);
+    if (this.persist && !existsSync(path)) writeAtomically(path, content);
+    this.data.backups[name] = path;
+    this.save();
+    return path;
+  }
+
+  /** Registers a backup written by someone else (e.g. a ZooKeeper snapshot). */
+  registerBackup(name: string, path: string): void {
+    this.data.backups[name] = path;
+    this.save();
+  }
+
+  /**
+   * Takes the state dir's run lock, so a second concurrent run on the same cluster is refused.
+   * A lock left by a dead process on this host is taken over.
+   * @throws {PreconditionFailed} If another live process holds it.
+   */
+  lock(command: string): RunLock | undefined {
+    return this.persist ? RunLock.acquire(join(this.dir, "run.lock"), command) : undefined;
+  }
+
+  private end(id: string, status: "done" | "failed", error?: string): void {
+    const record = this.data.steps[id];
+    if (!record) throw new Error(`journal: step ${id} has not started`);
+    record.status = status;
+    record.endedAt = now();
+    record.durationMs = Date.parse(record.endedAt) - Date.parse(record.startedAt);
+    if (error === undefined) delete record.error;
+    else record.error = error;
+    this.save();
+  }
+
+  private save(): void {
+    this.data.updatedAt = now();
+    if (!this.persist) return;
+    writeAtomically(this.file, `${JSON.stringify(this.data, null, 2)}\n`);
+  }
+}
+
+/** An exclusive lock file holding the owner's pid and host. */
+export class RunLock {
+  private released = false;
+  private readonly onExit = () => this.release();
+
+  private constructor(readonly file: string) {
+    process.on("exit", this.onExit);
+  }
+
+  /** @throws {PreconditionFailed} If a live process holds the lock. */
+  static acquire(file: string, command: string): RunLock {
+    mkdirSync(dirname(file), { recursive: true });
+    const owner = JSON.stringify({ pid: process.pid, host: hostname(), startedAt: now(), command });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(file, "wx");
+        writeSync(fd, owner);
+        fsyncSync(fd);
+        closeSync(fd);
+        return new RunLock(file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      }
+      const holder = readHolder(file);
+      if (holder && holder.host === hostname() && !isAlive(holder.pid)) {
+        unlinkSync(file); // the previous run died without releasing it
+        continue;
+      }
+      throw new PreconditionFailed(
+        `Cannot start as another run holds ${file}: pid ${holder?.pid ?? "?"} on ${holder?.host ?? "?"} since ${holder?.startedAt ?? "?"} (${holder?.command ?? "?"})`,
+        {
+          hint: "Wait for that run to finish, or stop it; a lock of a dead process on this host is taken over automatically.",
+        },
+      );
+    }
+    throw new PreconditionFailed(`Cannot take the run lock ${file}`);
+  }
+
+  /** Removes the lock file (idempotent). */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    process.off("exit", this.onExit);
+    try {
+      unlinkSync(this.file);
+    } catch {
+      // already gone: nothing to release
+    }
+  }
+}
+
+function readHolder(
+  file: string,
+): { pid: number; host: string; startedAt: string; command: string } | undefined {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Writes a file so that readers see the old or the new content, never a torn one. */
+export function writeAtomically(path: string, content: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(temp, "w");
+  try {
+    writeSync(fd, typeof content === "string" ? Buffer.from(content) : content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+}

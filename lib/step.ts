@@ -1,0 +1,218 @@
+/**
+ * The Step type and its runner: preconditions → (confirm) → action → postconditions, each check
+ * recorded with its evidence in the journal. Re-running a finished step verifies it and moves on;
+ * a step killed half-way is run again, so every `run` must be safe to repeat. Under `--dry-run`
+ * the runner only describes checks and lets `run` print its commands through the doors.
+ */
+import { createInterface } from "node:readline/promises";
+import { formatMs } from "./duration.ts";
+import { ActionFailed, PreconditionFailed } from "./errors.ts";
+import type { Journal } from "./journal.ts";
+import type { Log } from "./log.ts";
+import { type Observation, waitFor } from "./wait-for.ts";
+
+/** What every step context has; a runbook extends it with its doors (hosts, zk, shell). */
+export interface StepContext {
+  log: Log;
+  journal: Journal;
+  dryRun: boolean;
+  /** `--yes`: do not ask before destructive steps. */
+  yes: boolean;
+  /** Asks the operator; resolves false for "no". Tests may swap it. @default asks on the TTY */
+  ask?: (question: string) => Promise<boolean>;
+}
+
+/** A check named for the state it asserts, returning what it observed. */
+export interface Check<C extends StepContext = StepContext> {
+  title: string;
+  observe: (ctx: C) => Promise<Observation>;
+}
+
+/** One runbook step. */
+export interface Step<C extends StepContext = StepContext> {
+  id: string;
+  title: string;
+  /** Ask before running (on a TTY), refuse without a TTY unless `--yes`. @default false */
+  destructive?: boolean;
+  preconditions: Check<C>[];
+  run: (ctx: C) => Promise<void>;
+  postconditions: Check<C>[];
+}
+
+/** How a step ended. */
+export type StepOutcome = "ran" | "verified" | "planned";
+
+/**
+ * Runs one step with its checks, recording everything in the journal.
+ * @throws {PreconditionFailed} Naming every failed precondition with its evidence (nothing was run).
+ * @throws {ActionFailed} If the action or a postcondition failed.
+ * @example await runStep(stopFollowers, ctx);
+ */
+export async function runStep<C extends StepContext>(step: Step<C>, ctx: C): Promise<StepOutcome> {
+  if (ctx.dryRun) return planStep(step, ctx);
+  const { journal, log } = ctx;
+  if (journal.isDone(step.id)) {
+    const failed = await evaluate(step, ctx, step.postconditions, "verify");
+    if (failed.length === 0) {
+      log({ kind: "step", id: step.id, title: step.title, state: "verified" });
+      return "verified";
+    }
+    log({
+      kind: "warn",
+      message: `${step.id} was recorded done but ${failed[0]?.title} no longer holds; running it again`,
+    });
+  }
+  log({ kind: "step", id: step.id, title: step.title, state: "start" });
+  journal.start(step.id);
+  const started = performance.now();
+  const unmet = await evaluate(step, ctx, step.preconditions, "pre");
+  if (unmet.length > 0) {
+    const reason = unmet.map((c) => `${c.title}: ${c.evidence}`).join("; ");
+    journal.fail(step.id, `precondition not met: ${reason}`);
+    throw new PreconditionFailed(
+      `Cannot run ${step.id} (${step.title}) as ${unmet.length === 1 ? "a precondition is" : "preconditions are"} not met: ${reason}`,
+      {
+        hint: "Nothing was changed by this step. Fix the cause, then run again; finished steps are verified and skipped.",
+      },
+    );
+  }
+  if (step.destructive) await confirm(step, ctx);
+  try {
+    await step.run(ctx);
+  } catch (error) {
+    journal.fail(step.id, error instanceof Error ? error.message : String(error));
+    log({
+      kind: "step",
+      id: step.id,
+      title: step.title,
+      state: "failed",
+      durationMs: Math.round(performance.now() - started),
+    });
+    throw error;
+  }
+  const broken = await evaluate(step, ctx, step.postconditions, "post");
+  if (broken.length > 0) {
+    const reason = broken.map((c) => `${c.title}: ${c.evidence}`).join("; ");
+    journal.fail(step.id, `postcondition failed: ${reason}`);
+    throw new ActionFailed(`${step.id} (${step.title}) ran but its result is wrong: ${reason}`, {
+      hint: "Run `status -i FILE` for the journal's evidence; running again retries this step.",
+    });
+  }
+  journal.finish(step.id);
+  log({
+    kind: "step",
+    id: step.id,
+    title: step.title,
+    state: "done",
+    durationMs: Math.round(performance.now() - started),
+  });
+  return "ran";
+}
+
+/** Dry run: list the checks, then let `run` print its commands through the dry-run doors. */
+async function planStep<C extends StepContext>(step: Step<C>, ctx: C): Promise<StepOutcome> {
+  ctx.log({ kind: "step", id: step.id, title: step.title, state: "plan" });
+  for (const check of step.preconditions)
+    ctx.log({
+      kind: "check",
+      step: step.id,
+      phase: "pre",
+      title: check.title,
+      ok: null,
+      evidence: "checked before running",
+    });
+  await step.run(ctx);
+  for (const check of step.postconditions)
+    ctx.log({
+      kind: "check",
+      step: step.id,
+      phase: "post",
+      title: check.title,
+      ok: null,
+      evidence: "checked after running",
+    });
+  return "planned";
+}
+
+/** Evaluates checks, logs and journals each; returns the failed ones with their evidence. */
+async function evaluate<C extends StepContext>(
+  step: Step<C>,
+  ctx: C,
+  checks: Check<C>[],
+  phase: "pre" | "post" | "verify",
+) {
+  const failed: { title: string; evidence: string }[] = [];
+  for (const check of checks) {
+    let observation: Observation;
+    try {
+      observation = await check.observe(ctx);
+    } catch (error) {
+      observation = {
+        ok: false,
+        evidence: `could not observe: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+      };
+    }
+    ctx.log({
+      kind: "check",
+      step: step.id,
+      phase,
+      title: check.title,
+      ok: observation.ok,
+      evidence: observation.evidence,
+    });
+    if (phase !== "verify" || ctx.journal.step(step.id)?.status === "started") {
+      ctx.journal.addEvidence(step.id, {
+        phase,
+        title: check.title,
+        ok: observation.ok,
+        evidence: observation.evidence,
+      });
+    }
+    if (!observation.ok) failed.push({ title: check.title, evidence: observation.evidence });
+  }
+  return failed;
+}
+
+async function confirm<C extends StepContext>(step: Step<C>, ctx: C): Promise<void> {
+  if (ctx.yes) return;
+  const ask = ctx.ask ?? (process.stdin.isTTY ? askOnTty : undefined);
+  if (!ask) {
+    throw new PreconditionFailed(
+      `Cannot run ${step.id} (${step.title}) without confirmation: stdin is not a terminal`,
+      {
+        hint: "Pass --yes to run destructive steps unattended.",
+      },
+    );
+  }
+  if (!(await ask(`${step.id}: ${step.title}. Proceed? [y/N] `))) {
+    throw new PreconditionFailed(`Stopped before ${step.id}: not confirmed`, {
+      hint: "Nothing was changed by this step; run again when ready.",
+    });
+  }
+}
+
+async function askOnTty(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/**
+ * Waits for a condition; under `--dry-run` it only says what it would wait for.
+ * @example await waitUntil(ctx, () => clusterIsHealthy(ctx), ctx.inventory.timeouts.healthyMs, "the cluster healthy");
+ */
+export async function waitUntil(
+  ctx: StepContext,
+  probe: () => Promise<Observation>,
+  timeoutMs: number,
+  what: string,
+): Promise<Observation | undefined> {
+  if (ctx.dryRun) {
+    ctx.log({ kind: "info", message: `  would wait until ${what} (up to ${formatMs(timeoutMs)})` });
+    return undefined;
+  }
+  return waitFor(probe, timeoutMs, { what });
+}

@@ -1,0 +1,157 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PreconditionFailed } from "../../lib/errors.ts";
+import { Journal } from "../../lib/journal.ts";
+import { createLog, type Event } from "../../lib/log.ts";
+import { runStep, type Step, type StepContext, waitUntil } from "../../lib/step.ts";
+import { WaitTimedOut, waitFor } from "../../lib/wait-for.ts";
+
+/** A context whose "world" is a counter the step changes. */
+function context(options: { dryRun?: boolean; yes?: boolean; answer?: boolean } = {}) {
+  const events: Event[] = [];
+  const log = createLog({ json: true, write: (line) => events.push(JSON.parse(line)) });
+  const journal = Journal.open(
+    mkdtempSync(join(tmpdir(), "pzm-step-")),
+    { cluster: "c1", method: "copy" },
+    { persist: !options.dryRun },
+  );
+  const ctx: StepContext & { world: { value: number; ran: number } } = {
+    log,
+    journal,
+    dryRun: options.dryRun ?? false,
+    yes: options.yes ?? false,
+    ask: options.answer === undefined ? undefined : async () => options.answer as boolean,
+    world: { value: 0, ran: 0 },
+  };
+  return { ctx, events };
+}
+type Ctx = ReturnType<typeof context>["ctx"];
+
+const setToOne: Step<Ctx> = {
+  id: "t/01-set",
+  title: "Set the value to 1",
+  preconditions: [
+    {
+      title: "value is not negative",
+      observe: async (c) => ({ ok: c.world.value >= 0, evidence: `value ${c.world.value}` }),
+    },
+  ],
+  run: async (c) => {
+    c.world.ran++;
+    c.world.value = 1;
+  },
+  postconditions: [
+    {
+      title: "value is 1",
+      observe: async (c) => ({ ok: c.world.value === 1, evidence: `value ${c.world.value}` }),
+    },
+  ],
+};
+
+describe("runStep()", () => {
+  test("runStep() runs, journals evidence, and a second run only verifies", async () => {
+    const { ctx } = context();
+    expect(await runStep(setToOne, ctx)).toBe("ran");
+    expect(await runStep(setToOne, ctx)).toBe("verified");
+    expect(ctx.world.ran).toBe(1);
+    const record = ctx.journal.step("t/01-set");
+    expect(record?.status).toBe("done");
+    expect(record?.evidence.map((e) => `${e.phase} ${e.title} ${e.ok} ${e.evidence}`)).toEqual([
+      "pre value is not negative true value 0",
+      "post value is 1 true value 1",
+    ]);
+  });
+
+  test("runStep() runs a done step again when its postcondition no longer holds", async () => {
+    const { ctx } = context();
+    await runStep(setToOne, ctx);
+    ctx.world.value = 5;
+    expect(await runStep(setToOne, ctx)).toBe("ran");
+    expect(ctx.world.ran).toBe(2);
+  });
+
+  test("runStep() refuses on a failed precondition, names the evidence and changes nothing", async () => {
+    const { ctx } = context();
+    ctx.world.value = -3;
+    const failure = runStep(setToOne, ctx);
+    await expect(failure).rejects.toBeInstanceOf(PreconditionFailed);
+    await expect(failure).rejects.toThrow(
+      "Cannot run t/01-set (Set the value to 1) as a precondition is not met: value is not negative: value -3",
+    );
+    expect(ctx.world.ran).toBe(0);
+    expect(ctx.journal.step("t/01-set")?.status).toBe("failed");
+  });
+
+  test("runStep() fails a step whose postcondition does not hold after running", async () => {
+    const { ctx } = context();
+    const broken: Step<Ctx> = { ...setToOne, run: async (c) => void (c.world.value = 2) };
+    await expect(runStep(broken, ctx)).rejects.toThrow(
+      "t/01-set (Set the value to 1) ran but its result is wrong: value is 1: value 2",
+    );
+  });
+
+  test("a destructive step without a TTY refuses unless --yes; a 'no' answer stops it", async () => {
+    const destructive = { ...setToOne, destructive: true };
+    const noTty = context();
+    await expect(runStep(destructive, noTty.ctx)).rejects.toThrow(
+      "without confirmation: stdin is not a terminal",
+    );
+    expect(noTty.ctx.world.ran).toBe(0);
+    const refused = context({ answer: false });
+    await expect(runStep(destructive, refused.ctx)).rejects.toThrow(
+      "Stopped before t/01-set: not confirmed",
+    );
+    const yes = context({ yes: true });
+    expect(await runStep(destructive, yes.ctx)).toBe("ran");
+  });
+
+  test("under dry-run checks are described, not evaluated, and waits are only announced", async () => {
+    const { ctx, events } = context({ dryRun: true });
+    const waiting: Step<Ctx> = {
+      ...setToOne,
+      run: async (c) =>
+        void (await waitUntil(
+          c,
+          async () => ({ ok: false, evidence: "never" }),
+          60_000,
+          "the value settles",
+        )),
+    };
+    expect(await runStep(waiting, ctx)).toBe("planned");
+    expect(
+      events.map((e) =>
+        e.kind === "check" ? `${e.phase} ${e.ok}` : e.kind === "info" ? e.message : e.kind,
+      ),
+    ).toEqual([
+      "step",
+      "pre null",
+      "  would wait until the value settles (up to 1 min 00 s)",
+      "post null",
+    ]);
+  });
+});
+
+describe("waitFor()", () => {
+  test("waitFor() polls until the condition holds", async () => {
+    let n = 0;
+    const seen = await waitFor(async () => ({ ok: ++n === 3, evidence: `n=${n}` }), 5000, {
+      what: "n reaches 3",
+      intervalMs: 10,
+    });
+    expect(seen.evidence).toBe("n=3");
+  });
+
+  test("waitFor() names the condition and the last evidence when time runs out", async () => {
+    const failure = waitFor(
+      async () => ({ ok: false, evidence: "2 of 5 still ALIVE (r1, r4)" }),
+      100,
+      { what: "every replica server INACTIVE", intervalMs: 20 },
+    );
+    await expect(failure).rejects.toBeInstanceOf(WaitTimedOut);
+    await expect(failure).rejects.toThrow(
+      "Cannot continue as every replica server INACTIVE must hold within 100 ms: 2 of 5 still ALIVE (r1, r4)",
+    );
+  });
+});
