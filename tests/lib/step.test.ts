@@ -86,7 +86,12 @@ describe("runStep()", () => {
 
   test("runStep() fails a step whose postcondition does not hold after running", async () => {
     const { ctx } = context();
-    const broken: Step<Ctx> = { ...setToOne, run: async (c) => void (c.world.value = 2) };
+    const broken: Step<Ctx> = {
+      ...setToOne,
+      run: async (c) => {
+        c.world.value = 2;
+      },
+    };
     await expect(runStep(broken, ctx)).rejects.toThrow(
       "t/01-set (Set the value to 1) ran but its result is wrong: value is 1: value 2",
     );
