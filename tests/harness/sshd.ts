@@ -3,7 +3,7 @@
  * the current user. Started under `setpriv --pdeathsig SIGKILL` so it dies with the test runner.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir, userInfo } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { $, type ProcessPromise } from "zx";
 import { freePort } from "./zookeeper.ts";
