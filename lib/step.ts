@@ -42,25 +42,47 @@ export interface Step<C extends StepContext = StepContext> {
 /** How a step ended. */
 export type StepOutcome = "ran" | "verified" | "planned";
 
+/** Options of {@link runStep}. */
+export interface RunStepOptions {
+  /**
+   * A later step already finished, so this step's postconditions may legitimately no longer hold
+   * (followers stopped by step 1 are started again by step 6): trust the journal.
+   * @default false
+   */
+  superseded?: boolean;
+}
+
 /**
- * Runs one step with its checks, recording everything in the journal.
+ * Runs one step with its checks, recording everything in the journal. A step the journal holds
+ * as done is verified (its postconditions must still hold) and not run again.
  * @throws {PreconditionFailed} Naming every failed precondition with its evidence (nothing was run).
- * @throws {ActionFailed} If the action or a postcondition failed.
+ * @throws {ActionFailed} If the action or a postcondition failed, or a done step no longer verifies.
  * @example await runStep(stopFollowers, ctx);
  */
-export async function runStep<C extends StepContext>(step: Step<C>, ctx: C): Promise<StepOutcome> {
+export async function runStep<C extends StepContext>(
+  step: Step<C>,
+  ctx: C,
+  options: RunStepOptions = {},
+): Promise<StepOutcome> {
   if (ctx.dryRun) return planStep(step, ctx);
   const { journal, log } = ctx;
   if (journal.isDone(step.id)) {
-    const failed = await evaluate(step, ctx, step.postconditions, "verify");
-    if (failed.length === 0) {
+    if (options.superseded) {
       log({ kind: "step", id: step.id, title: step.title, state: "verified" });
       return "verified";
     }
-    log({
-      kind: "warn",
-      message: `${step.id} was recorded done but ${failed[0]?.title} no longer holds; running it again`,
-    });
+    const failed = await evaluate(step, ctx, step.postconditions, "verify");
+    if (failed.length > 0) {
+      const reason = failed.map((c) => `${c.title}: ${c.evidence}`).join("; ");
+      throw new ActionFailed(
+        `${step.id} (${step.title}) is recorded done, but its result no longer holds: ${reason}`,
+        {
+          hint: "Something changed the cluster after this step ran. Find out what before going on; `status -i FILE` shows the evidence recorded then.",
+        },
+      );
+    }
+    log({ kind: "step", id: step.id, title: step.title, state: "verified" });
+    return "verified";
   }
   log({ kind: "step", id: step.id, title: step.title, state: "start" });
   journal.start(step.id);
@@ -107,6 +129,22 @@ export async function runStep<C extends StepContext>(step: Step<C>, ctx: C): Pro
     durationMs: Math.round(performance.now() - started),
   });
   return "ran";
+}
+
+/**
+ * Runs a runbook in order: each step unless a later one is already done (then it is trusted).
+ * @returns The outcome of each step, by id.
+ */
+export async function runSteps<C extends StepContext>(
+  steps: Step<C>[],
+  ctx: C,
+): Promise<Record<string, StepOutcome>> {
+  const outcomes: Record<string, StepOutcome> = {};
+  for (const [index, step] of steps.entries()) {
+    const superseded = steps.slice(index + 1).some((later) => ctx.journal.isDone(later.id));
+    outcomes[step.id] = await runStep(step, ctx, { superseded });
+  }
+  return outcomes;
 }
 
 /** Dry run: list the checks, then let `run` print its commands through the dry-run doors. */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { PreconditionFailed } from "../../lib/errors.ts";
 import { Journal } from "../../lib/journal.ts";
 import { createLog, type Event } from "../../lib/log.ts";
-import { runStep, type Step, type StepContext, waitUntil } from "../../lib/step.ts";
+import { runStep, runSteps, type Step, type StepContext, waitUntil } from "../../lib/step.ts";
 import { WaitTimedOut, waitFor } from "../../lib/wait-for.ts";
 
 /** A context whose "world" is a counter the step changes. */
@@ -64,12 +64,41 @@ describe("runStep()", () => {
     ]);
   });
 
-  test("runStep() runs a done step again when its postcondition no longer holds", async () => {
+  test("runStep() refuses a done step whose result no longer holds, and runs nothing", async () => {
     const { ctx } = context();
     await runStep(setToOne, ctx);
     ctx.world.value = 5;
-    expect(await runStep(setToOne, ctx)).toBe("ran");
-    expect(ctx.world.ran).toBe(2);
+    await expect(runStep(setToOne, ctx)).rejects.toThrow(
+      "t/01-set (Set the value to 1) is recorded done, but its result no longer holds: value is 1: value 5",
+    );
+    expect(ctx.world.ran).toBe(1);
+  });
+
+  test("runSteps() trusts a done step that a later done step superseded", async () => {
+    const { ctx } = context();
+    const setToTwo: Step<Ctx> = {
+      id: "t/02-set",
+      title: "Set the value to 2",
+      preconditions: [],
+      run: async (c) => {
+        c.world.value = 2;
+      },
+      postconditions: [
+        {
+          title: "value is 2",
+          observe: async (c) => ({ ok: c.world.value === 2, evidence: `value ${c.world.value}` }),
+        },
+      ],
+    };
+    expect(await runSteps([setToOne, setToTwo], ctx)).toEqual({
+      "t/01-set": "ran",
+      "t/02-set": "ran",
+    });
+    expect(await runSteps([setToOne, setToTwo], ctx)).toEqual({
+      "t/01-set": "verified",
+      "t/02-set": "verified",
+    });
+    expect(ctx.world.ran).toBe(1);
   });
 
   test("runStep() refuses on a failed precondition, names the evidence and changes nothing", async () => {
