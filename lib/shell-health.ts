@@ -3,6 +3,7 @@
  * results, so a step can poll it with a deadline: every condition is named for the state it
  * asserts and carries the evidence it saw.
  */
+import type { Inventory } from "./inventory.ts";
 import {
   type ClusterInfo,
   clusterInfoCommand,
@@ -53,6 +54,24 @@ export interface HealthReport {
   healthy: boolean;
   conditions: HealthCondition[];
   failed: HealthCondition[];
+}
+
+/**
+ * The expectations that follow from the inventory: the ensemble the leader must use (`target`
+ * after a migration, `source` before), the root and the metas; the baseline comes from backups.
+ * @example evaluateHealth(observed, expectationsFor(inventory, "target", { nodes, tables }))
+ */
+export function expectationsFor(
+  inventory: Inventory,
+  ensemble: "source" | "target",
+  baseline?: HealthExpectations["baseline"],
+): HealthExpectations {
+  return {
+    zookeeperHosts: inventory.zookeeper[ensemble],
+    zookeeperRoot: inventory.zookeeper.root,
+    metaServers: inventory.metaServers.map((m) => m.address),
+    ...(baseline ? { baseline } : {}),
+  };
 }
 
 /**

@@ -22,7 +22,7 @@ import {
   serverInfoCommand,
   tablesCommand,
 } from "../../lib/shell.ts";
-import { evaluateHealth, observeHealth } from "../../lib/shell-health.ts";
+import { evaluateHealth, expectationsFor, observeHealth } from "../../lib/shell-health.ts";
 import * as f from "./shell-fixtures.ts";
 
 /**
@@ -75,7 +75,7 @@ timeouts: { shell: 20s }
   const events: Event[] = [];
   const log = createLog({ json: true, write: (line) => events.push(JSON.parse(line)) });
   const hosts = new Hosts({ log, dryRun: options.dryRun ?? false, timeoutMs: 20_000 });
-  return { shell: new PegasusShell({ inventory, hosts, log }), events };
+  return { shell: new PegasusShell({ inventory, hosts, log }), events, inventory };
 }
 
 describe("PegasusShell", () => {
@@ -165,13 +165,16 @@ describe("PegasusShell", () => {
       "ls -d -j": { out: "list apps failed, error=ERR_UNDER_RECOVERY\n" },
       get_meta_level: { out: "current meta level is fl_steady\n" },
     });
-    const { shell } = driver(fake.path);
-    const report = evaluateHealth(await observeHealth(shell), {
-      zookeeperHosts: "127.0.0.1:22181",
-      zookeeperRoot: "/pegasus/onebox/127.0.0.1",
-      metaServers: ["127.0.0.1:34601", "127.0.0.1:34602", "127.0.0.1:34603"],
-    });
-    expect(report.failed.map((c) => c.id)).toEqual(["nodesAnswer", "tablesAnswer"]);
+    const { shell, inventory } = driver(fake.path);
+    const report = evaluateHealth(await observeHealth(shell), expectationsFor(inventory, "source"));
+    expect(report.failed.map((c) => c.id)).toEqual([
+      "metaServersAreExpected",
+      "nodesAnswer",
+      "tablesAnswer",
+    ]);
+    expect(report.failed[0]?.evidence).toBe(
+      "meta_servers = 127.0.0.1:34601,127.0.0.1:34602,127.0.0.1:34603 (expected 127.0.0.1:34601,127.0.0.1:34602)",
+    );
     expect(fake.calls().match(/^start /gm)?.length).toBe(1);
   });
 
