@@ -237,7 +237,7 @@ export function posixQuote(arg: string): string {
 const runWithZx: Executor = async (line, { input, timeoutMs }) => {
   const { $, quote } = await import("zx");
   const pieces = Object.assign([line], { raw: [line] }) as unknown as TemplateStringsArray;
-  const out = await $({
+  const child = $({
     quiet: true,
     nothrow: true,
     shell: "/bin/bash",
@@ -245,5 +245,13 @@ const runWithZx: Executor = async (line, { input, timeoutMs }) => {
     input,
     timeout: timeoutMs,
   })(pieces);
+  // A command may exit without reading all its input (the Pegasus shell does when it cannot
+  // start): its exit code and output tell what happened, not the EPIPE of our write, which would
+  // otherwise be an unhandled 'error' event that kills the tool.
+  let stdinError: NodeJS.ErrnoException | undefined;
+  if (input !== undefined)
+    child.stdin.on("error", (error: NodeJS.ErrnoException) => (stdinError = error));
+  const out = await child;
+  if (stdinError && stdinError.code !== "EPIPE") throw stdinError;
   return { exitCode: out.exitCode, signal: out.signal, stdout: out.stdout, stderr: out.stderr };
 };

@@ -59,6 +59,18 @@ describe("Hosts", () => {
     });
   });
 
+  test("observe() reports a command that exits without reading its input by its exit code", async () => {
+    const { hosts } = recorder();
+    for (const size of [10, 1_000_000]) {
+      const out = await hosts.observe(
+        "local",
+        { argv: ["sh", "-c", "echo early; exit 3"], input: "x\n".repeat(size) },
+        { nothrow: true },
+      );
+      expect(out).toMatchObject({ exitCode: 3, stdout: "early\n", ok: false });
+    }
+  });
+
   test("observe() still runs under dry-run, because plan and check need evidence", async () => {
     const { hosts } = recorder({ dryRun: true });
     expect((await hosts.observe("local", { argv: ["echo", "seen"] })).stdout).toBe("seen\n");
