@@ -60,3 +60,24 @@ export class ActionFailed extends ToolError {
     super(message, ExitCode.failed, options);
   }
 }
+
+/**
+ * Formats any error for the operator: message, `hint:`, then every `cause:` (nothing stays
+ * hidden); the stack only when `verbose`. Returns the text and the exit code to use.
+ * @example const { text, exitCode } = describeError(error, false);
+ */
+export function describeError(
+  error: unknown,
+  verbose: boolean,
+): { text: string; exitCode: number } {
+  const lines: string[] = [`error: ${error instanceof Error ? error.message : String(error)}`];
+  if (error instanceof ToolError && error.hint) lines.push(`hint: ${error.hint}`);
+  for (let cause = (error as Error)?.cause; cause; cause = (cause as Error).cause) {
+    lines.push(`cause: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+  if (verbose && error instanceof Error && error.stack) lines.push(error.stack);
+  return {
+    text: `${lines.join("\n")}\n`,
+    exitCode: error instanceof ToolError ? error.exitCode : ExitCode.failed,
+  };
+}

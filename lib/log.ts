@@ -23,6 +23,15 @@ export type Event =
       ok: boolean | null;
       evidence: string;
     }
+  | {
+      kind: "summary";
+      method: string;
+      /** Step id → ran | verified | planned. */
+      outcomes: Record<string, string>;
+      wallMs: number;
+      /** How long the leader stayed blind (copy method), when known. */
+      blindMs?: number;
+    }
   | { kind: "info"; message: string }
   | { kind: "warn"; message: string };
 
@@ -40,6 +49,11 @@ const formatters: Formatters = {
   },
   check: (e) =>
     `    ${e.ok === null ? (e.phase === "pre" ? "before:" : "after: ") : e.ok ? "ok  " : "FAIL"} ${e.title}${e.ok === null ? "" : ` — ${e.evidence}`}`,
+  summary: (e) => {
+    const steps = Object.entries(e.outcomes).map(([id, outcome]) => `  ${id}: ${outcome}`);
+    const blind = e.blindMs === undefined ? "" : `; leader blind for ${(e.blindMs / 1000).toFixed(1)} s`;
+    return [`${e.method} method: ${(e.wallMs / 1000).toFixed(1)} s wall time${blind}`, ...steps].join("\n");
+  },
   info: (e) => e.message,
   warn: (e) => `warning: ${e.message}`,
 };

@@ -1,0 +1,52 @@
+/**
+ * `check -i FILE --method copy [--json]`: the read-only preflight cron and CI run every day.
+ * Exit 0 when the migration could start now, 3 naming every failed check, 2 for a bad inventory.
+ */
+import { ExitCode } from "../../lib/errors.ts";
+import type { Check } from "../../lib/step.ts";
+import { everyConfigPointsAt, everyNodeAlive, shellNamesTheCluster } from "../runbook/checks.ts";
+import { closeContext, createContext, type MigrationContext } from "../runbook/context.ts";
+import { runbookOf } from "../runbook/methods.ts";
+import { ensembleReachable, sourceRootPresent, targetRootIsFree } from "../runbook/tree-checks.ts";
+
+/** Options of `check`. */
+export interface CheckOptions {
+  inventory: string;
+  method: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** The preflight: cheap reachability first, then the cluster's state. */
+export const preflight: Check<MigrationContext>[] = [
+  ensembleReachable("source"),
+  ensembleReachable("target"),
+  sourceRootPresent,
+  targetRootIsFree,
+  shellNamesTheCluster("source"),
+  everyNodeAlive,
+  everyConfigPointsAt("source"),
+];
+
+/** Evaluates every preflight check (none stops the others) and sets the exit code. */
+export async function check(options: CheckOptions): Promise<void> {
+  const runbook = await runbookOf(options.method);
+  const ctx = createContext({ inventoryFile: options.inventory, method: runbook.method, dryRun: true, json: options.json, verbose: options.verbose });
+  const failed: string[] = [];
+  try {
+    for (const check of preflight) {
+      let seen: { ok: boolean; evidence: string };
+      try {
+        seen = await check.observe(ctx);
+      } catch (error) {
+        seen = { ok: false, evidence: error instanceof Error ? (error.message.split("\n")[0] as string) : String(error) };
+      }
+      ctx.log({ kind: "check", step: "check", phase: "pre", title: check.title, ok: seen.ok, evidence: seen.evidence });
+      if (!seen.ok) failed.push(check.title);
+    }
+  } finally {
+    await closeContext(ctx);
+  }
+  ctx.log({ kind: "info", message: failed.length ? `not ready: ${failed.length} check${failed.length > 1 ? "s" : ""} failed: ${failed.join("; ")}` : "ready: every check passed" });
+  process.exitCode = failed.length ? ExitCode.notReady : ExitCode.ok;
+}

@@ -1,0 +1,25 @@
+/**
+ * Copy method, step 4. Upstream: "Modify the configuration file of Meta Servers and change the
+ * `hosts_lists` value to the new service addresses". The key is `[zookeeper] hosts_list` — the
+ * upstream page's `[meta_server] hosts_list` is wrong and would be silently ignored (reference
+ * §5.2). Each config is edited on one line, every other byte kept, the original backed up.
+ */
+import type { Step } from "../../lib/step.ts";
+import { everyConfigPointsAt } from "../runbook/checks.ts";
+import type { MigrationContext } from "../runbook/context.ts";
+import { runAlone } from "../runbook/execute.ts";
+import { switchMetaConfig } from "../runbook/meta-configs.ts";
+import { targetEqualsSource } from "../runbook/tree-checks.ts";
+
+const switchConfig: Step<MigrationContext> = {
+  id: "copy/04-switch-config",
+  title: "Point [zookeeper] hosts_list of every meta config at the new ensemble",
+  preconditions: [targetEqualsSource],
+  run: async (ctx) => {
+    for (const meta of ctx.inventory.metaServers) await switchMetaConfig(ctx, meta, "target");
+  },
+  postconditions: [everyConfigPointsAt("target")],
+};
+
+export default switchConfig;
+if (import.meta.main) await runAlone(switchConfig, "copy");

@@ -1,0 +1,62 @@
+/**
+ * Running steps for real or as a plan: context, run lock, the runner, clean-up and exit code in
+ * one place, shared by `run`, `step`, `plan` and every step script run alone.
+ */
+import { Command } from "commander";
+import { describeError, ExitCode } from "../../lib/errors.ts";
+import type { Method } from "../../lib/journal.ts";
+import { runStep, runSteps, type Step, type StepOutcome } from "../../lib/step.ts";
+import { closeContext, type ContextOptions, createContext, type MigrationContext } from "./context.ts";
+
+/** Options shared by `run`, `step` and `plan`. */
+export type ExecuteOptions = Omit<ContextOptions, "method">;
+
+/**
+ * Runs steps in order (a whole runbook or one step), holding the cluster's run lock throughout.
+ * Under `dryRun` nothing is locked or journaled and every change is printed instead.
+ * @returns Each step's outcome and the context's journal, for the caller's summary.
+ */
+export async function executeSteps(
+  steps: Step<MigrationContext>[],
+  method: Method,
+  options: ExecuteOptions,
+  describe: string,
+): Promise<{ outcomes: Record<string, StepOutcome>; ctx: MigrationContext }> {
+  const ctx = createContext({ ...options, method });
+  const lock = ctx.journal.lock(describe);
+  try {
+    const outcomes = steps.length === 1 ? { [steps[0]?.id as string]: await runStep(steps[0] as Step<MigrationContext>, ctx) } : await runSteps(steps, ctx);
+    return { outcomes, ctx };
+  } finally {
+    lock?.release();
+    await closeContext(ctx);
+  }
+}
+
+/**
+ * Entry point of a step script executed directly (`bun scripts/copy/03-copy-tree.ts -i inv.yaml`):
+ * the same flags and exit codes as `pegasus-zk-migrate step ID`.
+ */
+export async function runAlone(step: Step<MigrationContext>, method: Method): Promise<void> {
+  const program = new Command(step.id)
+    .description(step.title)
+    .requiredOption("-i, --inventory <file>", "the cluster's YAML inventory")
+    .option("--dry-run", "print what the step would do; change nothing")
+    .option("--yes", "do not ask before destructive actions")
+    .option("--json", "print NDJSON events")
+    .option("--verbose", "print every command and error stacks")
+    .exitOverride();
+  try {
+    program.parse(process.argv);
+    const o = program.opts();
+    await executeSteps([step], method, { inventoryFile: o.inventory, dryRun: o.dryRun, yes: o.yes, json: o.json, verbose: o.verbose }, `step ${step.id}`);
+  } catch (error) {
+    if ((error as { code?: string }).code?.startsWith("commander.")) {
+      process.exitCode = (error as { exitCode: number }).exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      return;
+    }
+    const { text, exitCode } = describeError(error, program.opts().verbose === true);
+    process.stderr.write(text);
+    process.exitCode = exitCode;
+  }
+}

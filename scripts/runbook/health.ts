@@ -1,0 +1,57 @@
+/**
+ * The cluster's baseline (what it had before anything changed) and its health against it
+ * (reference §11), as observations steps can check and wait on.
+ */
+import { clusterInfoCommand, nodesCommand, tablesCommand } from "../../lib/shell.ts";
+import { evaluateHealth, expectationsFor, observeHealth } from "../../lib/shell-health.ts";
+import { waitUntil } from "../../lib/step.ts";
+import type { Observation } from "../../lib/wait-for.ts";
+import type { MigrationContext } from "./context.ts";
+
+/** What the cluster looked like before the migration touched it. */
+export interface Baseline {
+  takenAt: string;
+  leader: string;
+  zookeeperHosts: string;
+  /** Replica server addresses and their replica counts. */
+  nodes: { address: string; status: string; replicaCount?: number }[];
+  /** AVAILABLE table names. */
+  tables: string[];
+}
+
+/**
+ * The baseline recorded by the first step; taken (and kept as a backup) on first use, so a
+ * resumed run compares against the cluster as it was before the migration, not half-way through.
+ */
+export async function baseline(ctx: MigrationContext): Promise<Baseline> {
+  const recorded = ctx.journal.fact<Baseline>("baseline");
+  if (recorded) return recorded;
+  const [info, nodes, tables] = await ctx.shell.observe([clusterInfoCommand(), nodesCommand(), tablesCommand()]);
+  const taken: Baseline = {
+    takenAt: new Date().toISOString(),
+    leader: info.primaryMetaServer,
+    zookeeperHosts: info.zookeeperHosts,
+    nodes: nodes.nodes.map((n) => ({ address: n.address, status: n.status, replicaCount: n.replicaCount })),
+    tables: tables.tables.filter((t) => t.status === "AVAILABLE").map((t) => t.name),
+  };
+  ctx.journal.keepBackup("shell/baseline.json", `${JSON.stringify({ clusterInfo: info, nodes, tables }, null, 2)}\n`);
+  ctx.journal.setFact("baseline", taken);
+  return taken;
+}
+
+/**
+ * Observes §11 health with the leader on `ensemble`, against the baseline's nodes and tables.
+ * @example await clusterHealth(ctx, "target") // { ok: false, evidence: "allNodesAlive: 4 of 5 …" }
+ */
+export async function clusterHealth(ctx: MigrationContext, ensemble: "source" | "target"): Promise<Observation> {
+  const before = await baseline(ctx);
+  const expected = expectationsFor(ctx.inventory, ensemble, { nodes: before.nodes.map((n) => n.address), tables: before.tables });
+  const report = evaluateHealth(await observeHealth(ctx.shell), expected);
+  const shown = report.healthy ? report.conditions : report.failed;
+  return { ok: report.healthy, evidence: shown.map((c) => `${c.id}: ${c.evidence}`).join("; ") };
+}
+
+/** Waits until the cluster is healthy on `ensemble` (timeouts.healthy). */
+export async function waitHealthy(ctx: MigrationContext, ensemble: "source" | "target"): Promise<void> {
+  await waitUntil(ctx, () => clusterHealth(ctx, ensemble), ctx.inventory.timeouts.healthyMs, `the cluster healthy on the ${ensemble} ensemble`);
+}

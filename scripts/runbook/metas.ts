@@ -1,0 +1,78 @@
+/**
+ * Meta servers as the runbook sees them: which one leads (recorded once, so a resumed run keeps
+ * the same answer), which follow, and idempotent stop/start that wait for the process state.
+ */
+import { ActionFailed } from "../../lib/errors.ts";
+import type { MetaServer } from "../../lib/inventory.ts";
+import { isMetaRunning, startMeta, stopMeta } from "../../lib/meta-control.ts";
+import { waitUntil } from "../../lib/step.ts";
+import type { MigrationContext } from "./context.ts";
+
+/**
+ * The leader meta: recorded in the journal the first time it is asked (from `cluster_info`).
+ * @throws {ActionFailed} If the primary meta is not one of the inventory's meta servers.
+ */
+export async function leaderMeta(ctx: MigrationContext): Promise<MetaServer> {
+  let address = ctx.journal.fact<string>("leader");
+  if (!address) {
+    address = (await ctx.shell.clusterInfo()).primaryMetaServer;
+    ctx.journal.setFact("leader", address);
+  }
+  return metaAt(ctx, address);
+}
+
+/** The meta with this RPC address. */
+export function metaAt(ctx: MigrationContext, address: string): MetaServer {
+  const meta = ctx.inventory.metaServers.find((m) => m.address === address);
+  if (!meta) {
+    throw new ActionFailed(`Cannot find meta ${address || "(none)"} among the inventory's meta_servers`, {
+      hint: "meta_servers[].address must be written exactly as in [meta_server] server_list (the shell prints it as primary_meta_server).",
+    });
+  }
+  return meta;
+}
+
+/** Every meta except the leader. */
+export async function followerMetas(ctx: MigrationContext): Promise<MetaServer[]> {
+  const leader = await leaderMeta(ctx);
+  return ctx.inventory.metaServers.filter((m) => m !== leader);
+}
+
+/** Stops a meta unless it is already stopped, then waits until its status says stopped. */
+export async function ensureMetaStopped(ctx: MigrationContext, meta: MetaServer): Promise<void> {
+  if (!ctx.dryRun && !(await isMetaRunning(ctx.hosts, ctx.inventory, meta))) return;
+  await stopMeta(ctx.hosts, ctx.inventory, meta);
+  await waitUntil(
+    ctx,
+    async () => {
+      const running = await isMetaRunning(ctx.hosts, ctx.inventory, meta);
+      return { ok: !running, evidence: `meta ${meta.address} ${running ? "still running" : "stopped"}` };
+    },
+    ctx.inventory.timeouts.metaStopMs,
+    `meta ${meta.address} stopped`,
+  );
+}
+
+/** Starts a meta unless it already runs, then waits until its status says running. */
+export async function ensureMetaStarted(ctx: MigrationContext, meta: MetaServer): Promise<void> {
+  if (!ctx.dryRun && (await isMetaRunning(ctx.hosts, ctx.inventory, meta))) return;
+  await startMeta(ctx.hosts, ctx.inventory, meta);
+  await waitUntil(
+    ctx,
+    async () => {
+      const running = await isMetaRunning(ctx.hosts, ctx.inventory, meta);
+      return { ok: running, evidence: `meta ${meta.address} ${running ? "running" : "not running"}` };
+    },
+    ctx.inventory.timeouts.metaStartMs,
+    `meta ${meta.address} running`,
+  );
+}
+
+/** Observes which metas run: `{ running, stopped }` by address. */
+export async function metaProcesses(ctx: MigrationContext, metas: MetaServer[]): Promise<{ running: string[]; stopped: string[] }> {
+  const states = await Promise.all(metas.map(async (m) => [m.address, await isMetaRunning(ctx.hosts, ctx.inventory, m)] as const));
+  return {
+    running: states.filter(([, up]) => up).map(([a]) => a),
+    stopped: states.filter(([, up]) => !up).map(([a]) => a),
+  };
+}

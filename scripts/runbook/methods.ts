@@ -1,0 +1,34 @@
+/** The migration methods the tool runs, and their runbooks. */
+import { UsageError } from "../../lib/errors.ts";
+import type { Method } from "../../lib/journal.ts";
+import type { Step } from "../../lib/step.ts";
+import type { MigrationContext } from "./context.ts";
+
+/** A method's steps: the main sequence, and its optional clean-up. */
+export interface Runbook {
+  method: Method;
+  steps: Step<MigrationContext>[];
+  cleanUp?: Step<MigrationContext>;
+}
+
+/**
+ * Loads a method's runbook (imported on demand: the step modules pull in the doors).
+ * @throws {UsageError} For an unknown or not yet available method.
+ */
+export async function runbookOf(method: string): Promise<Runbook> {
+  if (method === "copy") {
+    const { copySteps, copyCleanUp } = await import("../copy/index.ts");
+    return { method, steps: copySteps, cleanUp: copyCleanUp };
+  }
+  if (method === "recover") {
+    throw new UsageError("Cannot use --method recover yet: this version implements the copy method only", {
+      hint: "Use --method copy (upstream method 2: blind leader, copy the subtree, switch, restart).",
+    });
+  }
+  throw new UsageError(`Cannot use --method ${method}: expected copy or recover`, { hint: "Pass --method copy." });
+}
+
+/** Every step of a runbook, clean-up included. */
+export function stepsOf(runbook: Runbook): Step<MigrationContext>[] {
+  return runbook.cleanUp ? [...runbook.steps, runbook.cleanUp] : runbook.steps;
+}
