@@ -1,13 +1,21 @@
 /**
- * One ZooKeeper session over one TCP connection at a time, written for bulk tree work:
- * requests are pipelined under a bounded window and coalesced into few socket writes; replies are
- * framed in a loop (no per-packet recursion or re-concatenation). The client reconnects to the
- * next server with the same session, and detects expiry itself: no reply for the negotiated
- * session timeout while disconnected means the session is gone, even if no server said so.
+ * One ZooKeeper session over one TCP connection at a time, written for bulk tree work: requests
+ * are pipelined under a bounded window and coalesced into few socket writes; replies are framed
+ * in a loop. The client reconnects to the next server with the same session and detects expiry
+ * itself: nothing heard for the negotiated session timeout while disconnected means the session
+ * is gone, even though no server said so (node-zookeeper-client never reports it, issue #20).
  */
 import { createConnection, type Socket } from "node:net";
 import { JuteReader, JuteWriter } from "./jute.ts";
 import { Code, Op, Xid, ZkError } from "./protocol.ts";
+import {
+  connectFrame,
+  Fifo,
+  FrameSplitter,
+  readConnectResponse,
+  writeAuthFrame,
+  writePingFrame,
+} from "./wire.ts";
 
 /** A server of the ensemble. */
 export interface ServerAddress {
@@ -28,7 +36,7 @@ export interface ClientOptions {
   sessionTimeoutMs?: number;
   /** Auth packets sent on every (re)connect, e.g. digest `user:password`. @default [] */
   auth?: { scheme: string; credential: Buffer }[];
-  /** Requests on the wire at once; the rest wait in order. @default 500 */
+  /** Requests on the wire at once; the rest wait in order. @default 250 */
   maxInFlight?: number;
   /** Largest request frame sent; larger ones fail with bad arguments. @default 1048575 */
   maxRequestBytes?: number;
@@ -60,35 +68,28 @@ export class ZkClient {
   private state: State = "connecting";
   private socket: Socket | null = null;
   private server = "";
-  private handshake: "connect" | "auth" | "ready" = "connect";
-  private authPending = 0;
+  private authPending = -1;
+  private resumed = false;
   private password: Buffer = Buffer.alloc(16);
   private lastZxid = 0n;
   private lastHeard = performance.now();
   private lastSent = performance.now();
   private xid = 1;
-  private waiting: Pending[] = [];
-  private waitingHead = 0;
-  private sent: Pending[] = [];
-  private sentHead = 0;
+  private readonly waiting = new Fifo<Pending>();
+  private readonly sent = new Fifo<Pending>();
   private readonly writer = new JuteWriter();
+  private readonly frames = new FrameSplitter();
   private flushScheduled = false;
-  private chunks: Buffer[] = [];
-  private buffered = 0;
   private serverIndex = Math.floor(Math.random() * 1000);
   private attempts = 0;
   private lastError = "";
-  private attemptTimer: ReturnType<typeof setTimeout> | null = null;
+  private attemptTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly ticker: ReturnType<typeof setInterval>;
-  private readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
-  private readonly maxInFlight: number;
-  private readonly maxRequestBytes: number;
+  private readonly readyWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
 
   constructor(private readonly options: ClientOptions) {
     if (options.servers.length === 0) throw new Error("ZkClient needs at least one server");
     this.timeoutMs = options.sessionTimeoutMs ?? 10_000;
-    this.maxInFlight = options.maxInFlight ?? 500;
-    this.maxRequestBytes = options.maxRequestBytes ?? 1_048_575;
     this.ticker = setInterval(() => this.tick(), 200);
     this.ticker.unref?.();
     this.connectNext();
@@ -111,33 +112,30 @@ export class ZkClient {
 
   /**
    * Resolves when connected; rejects on a terminal state or after `timeoutMs`.
-   * @throws {ZkError} connection loss (with the last socket error) or session expired / auth failed.
+   * @throws {ZkError} connection loss (with the last socket error), session expired, auth failed.
    */
   ready(timeoutMs: number): Promise<void> {
     if (this.state === "connected") return Promise.resolve();
     if (this.finished) return Promise.reject(this.terminalError());
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.readyWaiters = this.readyWaiters.filter((w) => w.resolve !== done);
-        reject(
-          new ZkError(
-            Code.connectionLoss,
-            undefined,
-            `no ZooKeeper server answered within ${timeoutMs} ms (${this.serverList()})${this.lastError ? `: ${this.lastError}` : ""}`,
-          ),
-        );
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.readyWaiters.push({
-        resolve: done,
-        reject: (e) => {
+      const waiter = {
+        resolve: () => {
           clearTimeout(timer);
-          reject(e);
+          resolve();
         },
-      });
+        reject: (error: Error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.readyWaiters.delete(waiter);
+        const why = this.lastError ? `: ${this.lastError}` : "";
+        const servers = this.options.servers.map((s) => `${s.host}:${s.port}`).join(",");
+        const detail = `no ZooKeeper server answered within ${timeoutMs} ms (${servers})${why}`;
+        reject(new ZkError(Code.connectionLoss, undefined, detail));
+      }, timeoutMs);
+      this.readyWaiters.add(waiter);
     });
   }
 
@@ -153,15 +151,8 @@ export class ZkClient {
   ): Promise<T> {
     if (this.finished) return Promise.reject(this.terminalError());
     return new Promise<T>((resolve, reject) => {
-      this.waiting.push({
-        op,
-        path,
-        xid: 0,
-        encode,
-        decode,
-        resolve: resolve as (v: unknown) => void,
-        reject,
-      });
+      const pending = { op, path, xid: 0, encode, decode, resolve, reject } as Pending;
+      this.waiting.push(pending);
       if (this.state === "connected") this.pump();
     });
   }
@@ -169,19 +160,12 @@ export class ZkClient {
   /** Closes the session (the server drops its ephemerals) and the socket. */
   async close(): Promise<void> {
     if (this.state === "connected") {
-      const bye = this.call(
-        Op.closeSession,
-        undefined,
-        () => {},
-        () => undefined,
-      ).catch(() => {});
-      await Promise.race([bye, Bun.sleep(2000)]);
+      const bye = this.call(Op.closeSession, undefined, noop, noop).catch(noop);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([bye, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+      clearTimeout(timer);
     }
     this.finish("closed", new ZkError(Code.connectionLoss, undefined, "the client was closed"));
-  }
-
-  private serverList(): string {
-    return this.options.servers.map((s) => `${s.host}:${s.port}`).join(",");
   }
 
   private terminalError(): ZkError {
@@ -196,18 +180,20 @@ export class ZkClient {
     const address = servers[this.serverIndex++ % servers.length] as ServerAddress;
     this.attempts++;
     this.server = `${address.host}:${address.port}`;
-    this.handshake = "connect";
-    this.chunks = [];
-    this.buffered = 0;
+    this.authPending = -1;
+    this.frames.reset();
     const socket = createConnection({ host: address.host, port: address.port });
     this.socket = socket;
     socket.setNoDelay(true);
-    const perAttempt = Math.max(1000, Math.floor(this.timeoutMs / servers.length / 2));
+    const attemptMs = Math.max(1000, Math.floor(this.timeoutMs / servers.length / 2));
     this.attemptTimer = setTimeout(() => {
-      this.lastError = `${this.server} did not complete the handshake within ${perAttempt} ms`;
+      this.lastError = `${this.server} did not complete the handshake within ${attemptMs} ms`;
       socket.destroy();
-    }, perAttempt);
-    socket.on("connect", () => this.sendConnect(socket));
+    }, attemptMs);
+    socket.on("connect", () => {
+      const handle = { lastZxid: this.lastZxid, timeoutMs: this.timeoutMs };
+      socket.write(connectFrame({ ...handle, sessionId: this.sessionId, password: this.password }));
+    });
     socket.on("data", (chunk: Buffer) => this.onData(socket, chunk));
     socket.on("error", (error) => {
       this.lastError = `${this.server}: ${error.message}`;
@@ -215,41 +201,21 @@ export class ZkClient {
     socket.on("close", () => this.onClose(socket));
   }
 
-  private sendConnect(socket: Socket): void {
-    if (socket !== this.socket) return;
-    const w = new JuteWriter(64);
-    w.beginFrame();
-    w.int(0);
-    w.long(this.lastZxid);
-    w.int(this.timeoutMs);
-    w.long(this.sessionId);
-    w.buffer(this.password);
-    w.bool(false);
-    w.endFrame();
-    socket.write(w.take());
-  }
-
   private onClose(socket: Socket): void {
     if (socket !== this.socket) return;
-    if (this.attemptTimer) clearTimeout(this.attemptTimer);
+    clearTimeout(this.attemptTimer);
     this.socket = null;
     const wasConnected = this.state === "connected";
     if (wasConnected) this.state = "connecting";
-    this.failSent(
-      new ZkError(Code.connectionLoss, undefined, `connection to ${this.server} was lost`),
-    );
+    this.failSent(new ZkError(Code.connectionLoss, undefined, `connection to ${this.server} lost`));
     if (this.finished) return;
     if (wasConnected) {
-      this.options.onEvent?.({
-        type: "disconnected",
-        server: this.server,
-        reason: this.lastError || "closed",
-      });
+      const reason = this.lastError || "closed";
+      this.options.onEvent?.({ type: "disconnected", server: this.server, reason });
     }
     if (this.checkExpiry()) return;
     const roundDone = this.attempts % this.options.servers.length === 0;
-    const delay = roundDone ? 100 + Math.random() * 400 : 0;
-    setTimeout(() => this.connectNext(), delay);
+    setTimeout(() => this.connectNext(), roundDone ? 100 + Math.random() * 400 : 0);
   }
 
   /** Declares the session expired when nothing was heard from it for the whole timeout. */
@@ -257,9 +223,8 @@ export class ZkClient {
     if (this.state !== "connecting" || this.sessionId === 0n) return false;
     const silentMs = performance.now() - this.lastHeard;
     if (silentMs <= this.timeoutMs) return false;
-    this.expire(
-      `no server answered for ${Math.round(silentMs)} ms (session timeout ${this.timeoutMs} ms)`,
-    );
+    const silent = Math.round(silentMs);
+    this.expire(`no server answered for ${silent} ms (session timeout ${this.timeoutMs} ms)`);
     return true;
   }
 
@@ -272,48 +237,41 @@ export class ZkClient {
     if (this.finished) return;
     this.state = state;
     clearInterval(this.ticker);
-    if (this.attemptTimer) clearTimeout(this.attemptTimer);
+    clearTimeout(this.attemptTimer);
     const socket = this.socket;
     this.socket = null;
     socket?.destroy();
     this.failSent(error);
-    const waiting = this.waiting.slice(this.waitingHead);
-    this.waiting = [];
-    this.waitingHead = 0;
-    for (const p of waiting) p.reject(error);
-    for (const w of this.readyWaiters.splice(0)) w.reject(error);
+    for (const pending of this.waiting.drain()) pending.reject(error);
+    for (const waiter of this.readyWaiters) waiter.reject(error);
+    this.readyWaiters.clear();
   }
 
   private failSent(error: ZkError): void {
-    const sent = this.sent.slice(this.sentHead);
-    this.sent = [];
-    this.sentHead = 0;
-    for (const p of sent) p.reject(p.path ? new ZkError(error.code, p.path, error.message) : error);
+    for (const p of this.sent.drain()) {
+      p.reject(p.path ? new ZkError(error.code, p.path, error.message) : error);
+    }
   }
 
   private tick(): void {
     const now = performance.now();
-    if (this.state === "connected" && this.socket) {
-      if (now - this.lastHeard > (this.timeoutMs * 2) / 3) {
-        this.lastError = `${this.server} sent nothing for ${Math.round(now - this.lastHeard)} ms`;
-        this.socket.destroy();
-      } else if (now - this.lastSent >= this.timeoutMs / 3) {
-        this.writer.beginFrame();
-        this.writer.int(Xid.ping);
-        this.writer.int(Op.ping);
-        this.writer.endFrame();
-        this.flush();
-      }
-    } else this.checkExpiry();
+    if (this.state !== "connected" || !this.socket) {
+      this.checkExpiry();
+    } else if (now - this.lastHeard > (this.timeoutMs * 2) / 3) {
+      this.lastError = `${this.server} sent nothing for ${Math.round(now - this.lastHeard)} ms`;
+      this.socket.destroy();
+    } else if (now - this.lastSent >= this.timeoutMs / 3) {
+      writePingFrame(this.writer);
+      this.flush();
+    }
   }
 
   private pump(): void {
     const w = this.writer;
-    while (
-      this.waitingHead < this.waiting.length &&
-      this.sent.length - this.sentHead < this.maxInFlight
-    ) {
-      const p = this.waiting[this.waitingHead++] as Pending;
+    const maxInFlight = this.options.maxInFlight ?? 250;
+    const maxBytes = this.options.maxRequestBytes ?? 1_048_575;
+    while (this.waiting.size > 0 && this.sent.size < maxInFlight) {
+      const p = this.waiting.shift() as Pending;
       const start = w.length;
       p.xid = this.xid++;
       w.beginFrame();
@@ -321,22 +279,13 @@ export class ZkClient {
       w.int(p.op);
       p.encode(w);
       const size = w.endFrame();
-      if (size > this.maxRequestBytes) {
+      if (size > maxBytes) {
         w.truncate(start);
-        p.reject(
-          new ZkError(
-            Code.badArguments,
-            p.path,
-            `request of ${size} bytes exceeds the ${this.maxRequestBytes}-byte limit (jute.maxbuffer)`,
-          ),
-        );
+        const detail = `request of ${size} bytes exceeds the ${maxBytes}-byte limit (jute.maxbuffer)`;
+        p.reject(new ZkError(Code.badArguments, p.path, detail));
         continue;
       }
       this.sent.push(p);
-    }
-    if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
-      this.waiting = this.waiting.slice(this.waitingHead);
-      this.waitingHead = 0;
     }
     if (w.length > 0 && !this.flushScheduled) {
       this.flushScheduled = true;
@@ -354,36 +303,15 @@ export class ZkClient {
   private onData(socket: Socket, chunk: Buffer): void {
     if (socket !== this.socket) return;
     this.lastHeard = performance.now();
-    let buf = chunk;
-    if (this.buffered > 0) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-      const head = this.chunks[0] as Buffer;
-      const need = head.length >= 4 ? 4 + head.readInt32BE(0) : 4;
-      if (this.buffered < need) return;
-      buf = Buffer.concat(this.chunks, this.buffered);
-      this.chunks = [];
-      this.buffered = 0;
-    }
-    let pos = 0;
-    while (buf.length - pos >= 4) {
-      const size = buf.readInt32BE(pos);
-      if (buf.length - pos - 4 < size) break;
-      this.onFrame(buf, pos + 4, pos + 4 + size);
-      if (socket !== this.socket) return;
-      pos += 4 + size;
-    }
-    if (pos < buf.length) {
-      const rest = buf.subarray(pos);
-      this.chunks = [rest];
-      this.buffered = rest.length;
-    }
+    this.frames.push(chunk, (buf, start, end) => {
+      this.onFrame(new JuteReader(buf, start, end));
+      return socket === this.socket;
+    });
     if (this.state === "connected") this.pump();
   }
 
-  private onFrame(buf: Buffer, start: number, end: number): void {
-    const r = new JuteReader(buf, start, end);
-    if (this.handshake === "connect") {
+  private onFrame(r: JuteReader): void {
+    if (this.authPending === -1) {
       this.onConnectResponse(r);
       return;
     }
@@ -396,17 +324,13 @@ export class ZkClient {
       this.onAuthReply(err);
       return;
     }
-    const p = this.sent[this.sentHead];
+    const p = this.sent.peek();
     if (!p || p.xid !== xid) {
       this.lastError = `${this.server} answered xid ${xid}, expected ${p?.xid ?? "none"}`;
       this.socket?.destroy();
       return;
     }
-    this.sent[this.sentHead++] = undefined as unknown as Pending;
-    if (this.sentHead > 1024 && this.sentHead * 2 > this.sent.length) {
-      this.sent = this.sent.slice(this.sentHead);
-      this.sentHead = 0;
-    }
+    this.sent.shift();
     if (err !== 0) {
       p.reject(new ZkError(err, p.path));
       return;
@@ -414,63 +338,43 @@ export class ZkClient {
     try {
       p.resolve(p.decode(r));
     } catch (error) {
-      p.reject(
-        new ZkError(Code.marshallingError, p.path, error instanceof Error ? error.message : ""),
-      );
+      const detail = error instanceof Error ? error.message : "";
+      p.reject(new ZkError(Code.marshallingError, p.path, detail));
     }
   }
 
   private onConnectResponse(r: JuteReader): void {
-    r.int();
-    const timeoutMs = r.int();
-    const sessionId = r.long();
-    const password = r.buffer();
-    if (timeoutMs <= 0) {
+    const reply = readConnectResponse(r);
+    if (reply.timeoutMs <= 0) {
       this.expire(`${this.server} reports the session expired`);
       return;
     }
-    const resumed = this.sessionId !== 0n;
-    this.sessionId = sessionId;
-    this.password = password;
-    this.timeoutMs = timeoutMs;
+    this.resumed = this.sessionId !== 0n;
+    this.sessionId = reply.sessionId;
+    this.password = reply.password;
+    this.timeoutMs = reply.timeoutMs;
     this.lastHeard = performance.now();
     const auth = this.options.auth ?? [];
+    this.authPending = auth.length;
     if (auth.length === 0) {
-      this.becomeReady(resumed);
+      this.becomeReady();
       return;
     }
-    this.handshake = "auth";
-    this.authPending = auth.length;
-    for (const a of auth) {
-      this.writer.beginFrame();
-      this.writer.int(Xid.auth);
-      this.writer.int(Op.auth);
-      this.writer.int(0);
-      this.writer.string(a.scheme);
-      this.writer.buffer(a.credential);
-      this.writer.endFrame();
-    }
+    for (const a of auth) writeAuthFrame(this.writer, a.scheme, a.credential);
     this.flush();
-    this.resumedPending = resumed;
   }
-
-  private resumedPending = false;
 
   private onAuthReply(err: number): void {
     if (err !== 0) {
-      this.finish(
-        "authFailed",
-        new ZkError(Code.authFailed, undefined, `${this.server} refused the credentials`),
-      );
+      const detail = `${this.server} refused the credentials`;
+      this.finish("authFailed", new ZkError(Code.authFailed, undefined, detail));
       return;
     }
-    if (--this.authPending === 0 && this.handshake === "auth")
-      this.becomeReady(this.resumedPending);
+    if (--this.authPending === 0) this.becomeReady();
   }
 
-  private becomeReady(resumed: boolean): void {
-    if (this.attemptTimer) clearTimeout(this.attemptTimer);
-    this.handshake = "ready";
+  private becomeReady(): void {
+    clearTimeout(this.attemptTimer);
     this.state = "connected";
     this.attempts = 0;
     this.lastError = "";
@@ -479,9 +383,14 @@ export class ZkClient {
       server: this.server,
       sessionId: this.sessionId,
       timeoutMs: this.timeoutMs,
-      resumed,
+      resumed: this.resumed,
     });
-    for (const w of this.readyWaiters.splice(0)) w.resolve();
+    for (const waiter of this.readyWaiters) waiter.resolve();
+    this.readyWaiters.clear();
     this.pump();
   }
+}
+
+function noop(): undefined {
+  return undefined;
 }

@@ -3,15 +3,11 @@
  * nodes missing from the target, extra on the target, and nodes whose data, ACL or type differ.
  * Ephemeral nodes are left out on both sides and listed.
  */
+import { createHash } from "node:crypto";
 import { UsageError } from "../errors.ts";
 import { rebase } from "./address.ts";
-import {
-  describeEphemeral,
-  type EphemeralNode,
-  formatAcl,
-  sameAcl,
-  type ZNode,
-} from "./node-type.ts";
+import type { Acl } from "./jute.ts";
+import { describeEphemeral, type EphemeralNode, formatAcl } from "./node-type.ts";
 import type { ZkSession } from "./session.ts";
 import { walkContent } from "./walk.ts";
 
@@ -68,24 +64,19 @@ export async function diffTrees(
       differences.push({ path, kind: "missing", source: describe(node) });
       continue;
     }
-    if (node.type !== other.type || (node.ttlMs ?? 0) !== (other.ttlMs ?? 0)) {
-      differences.push({ path, kind: "type", source: typeName(node), target: typeName(other) });
+    if (node.type !== other.type) {
+      differences.push({ path, kind: "type", source: node.type, target: other.type });
     }
-    if (!node.data.equals(other.data)) {
+    if (node.sha256 !== other.sha256) {
       differences.push({
         path,
         kind: "data",
-        source: `${node.data.length} bytes`,
-        target: `${other.data.length} bytes`,
+        source: `${node.size} bytes`,
+        target: `${other.size} bytes`,
       });
     }
-    if (!sameAcl(node.acl, other.acl)) {
-      differences.push({
-        path,
-        kind: "acl",
-        source: formatAcl(node.acl),
-        target: formatAcl(other.acl),
-      });
+    if (node.acl !== other.acl) {
+      differences.push({ path, kind: "acl", source: node.acl, target: other.acl });
     }
   }
   for (const [path, node] of right.nodes) {
@@ -104,24 +95,57 @@ export async function diffTrees(
   };
 }
 
+/** What is compared of a node: its data's SHA-256 (not the data), ACL and type. */
+interface Summary {
+  sha256: string;
+  size: number;
+  /** Sorted `scheme:id:perms` list, interned (most nodes share one). */
+  acl: string;
+  /** `persistent`, `container`, `ttl (N ms)`. */
+  type: string;
+}
+
 /** Every non-ephemeral node by path relative to `root`, and the ephemerals. */
 async function readTree(
   session: ZkSession,
   root: string,
-): Promise<{ nodes: Map<string, ZNode>; ephemerals: EphemeralNode[]; missing: boolean }> {
-  const nodes = new Map<string, ZNode>();
+): Promise<{ nodes: Map<string, Summary>; ephemerals: EphemeralNode[]; missing: boolean }> {
+  const nodes = new Map<string, Summary>();
+  const acls = new Map<string, string>();
   const ephemerals: EphemeralNode[] = [];
-  const walked = await walkContent(session, root, (node) => {
-    if (node.type === "ephemeral") ephemerals.push(describeEphemeral(node));
-    else nodes.set(rebase(node.path, root, "/"), node);
-  });
+  const below = await session.allChildrenNumber(root);
+  const walked = await walkContent(
+    session,
+    root,
+    (node) => {
+      if (node.type === "ephemeral") {
+        ephemerals.push(describeEphemeral(node));
+        return;
+      }
+      const key = formatAcl([...node.acl].sort(byAclKey));
+      let acl = acls.get(key);
+      if (acl === undefined) {
+        acl = key;
+        acls.set(key, key);
+      }
+      nodes.set(rebase(node.path, root, "/"), {
+        sha256: createHash("sha256").update(node.data).digest("base64"),
+        size: node.data.length,
+        acl,
+        type: node.type === "ttl" ? `ttl (${node.ttlMs} ms)` : node.type,
+      });
+    },
+    { total: below === null ? null : below + 1 },
+  );
   return { nodes, ephemerals, missing: walked.rootMissing };
 }
 
-function typeName(node: ZNode): string {
-  return node.type === "ttl" ? `ttl (${node.ttlMs} ms)` : node.type;
+function byAclKey(a: Acl, b: Acl): number {
+  const left = `${a.scheme}:${a.id}:${a.perms}`;
+  const right = `${b.scheme}:${b.id}:${b.perms}`;
+  return left < right ? -1 : left > right ? 1 : 0;
 }
 
-function describe(node: ZNode): string {
-  return `${typeName(node)}, ${node.data.length} bytes`;
+function describe(node: Summary): string {
+  return `${node.type}, ${node.size} bytes`;
 }

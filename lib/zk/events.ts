@@ -71,6 +71,7 @@ export const zkFormatters: ZkFormatters = {
 export function isVerboseZkEvent(event: { kind: string; dryRun?: boolean; event?: string }) {
   return (
     (event.kind === "zk-write" && !event.dryRun) ||
+    event.kind === "zk-skip" ||
     (event.kind === "zk-session" && event.event === "connected")
   );
 }

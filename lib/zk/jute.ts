@@ -115,11 +115,10 @@ export class JuteWriter {
       this.int(-1);
       return;
     }
-    const bytes = Buffer.byteLength(value);
-    this.int(bytes);
-    this.ensure(bytes);
-    this.buf.write(value, this.pos, bytes, "utf8");
-    this.pos += bytes;
+    this.ensure(4 + value.length * 3);
+    const bytes = this.buf.write(value, this.pos + 4, "utf8");
+    this.buf.writeInt32BE(bytes, this.pos);
+    this.pos += 4 + bytes;
   }
 
   acls(list: readonly Acl[]): void {
@@ -187,6 +186,16 @@ export class JuteReader {
     if (length <= 0) return Buffer.alloc(0);
     this.need(length);
     const value = Buffer.from(this.buf.subarray(this.pos, this.pos + length));
+    this.pos += length;
+    return value;
+  }
+
+  /** A length-prefixed byte string as a view into the frame (no copy; the frame must be owned). */
+  bufferView(): Buffer {
+    const length = this.int();
+    if (length <= 0) return Buffer.alloc(0);
+    this.need(length);
+    const value = this.buf.subarray(this.pos, this.pos + length);
     this.pos += length;
     return value;
   }

@@ -14,6 +14,7 @@ export const Op = {
   setData: 5,
   getACL: 6,
   setACL: 7,
+  sync: 9,
   ping: 11,
   getChildren2: 12,
   check: 13,

@@ -4,17 +4,16 @@
  * A session holds one primary client (every write, and every read that must see those writes)
  * and, for bulk walks, a few reader clients whose requests the server handles in parallel.
  */
-import { ActionFailed, ToolError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Digest, TreeAddress } from "./address.ts";
-import { type ClientEvent, ZkClient } from "./client.ts";
-import type { Acl, JuteReader, JuteWriter, Stat } from "./jute.ts";
+import type { ZkClient } from "./client.ts";
+import type { Acl, Stat } from "./jute.ts";
+import { ClientPool, type ReadRequest } from "./pool.ts";
 import {
   Code,
   type CreateSpec,
   createOpcode,
   hasCode,
-  isConnectionError,
   type MultiOp,
   type MultiResult,
   Op,
@@ -29,6 +28,8 @@ import {
   writeSetAcl,
   ZkError,
 } from "./protocol.ts";
+
+export type { ReadRequest } from "./pool.ts";
 
 /** Options of {@link openSession}. */
 export interface SessionOptions {
@@ -45,18 +46,10 @@ export interface SessionOptions {
   connectTimeoutMs?: number;
   /** How long an operation waits for a lost ensemble to come back before failing. @default 30000 */
   retryTimeoutMs?: number;
-  /** Clients used by bulk reads (the primary included). @default 4 */
+  /** Clients used by bulk reads (the primary included). @default 6 */
   readers?: number;
-  /** Requests in flight per client. @default 500 */
+  /** Requests in flight per client. @default 250 */
   maxInFlight?: number;
-}
-
-/** A read that can be sent on any client: opcode, path, body and reply decoder. */
-export interface ReadRequest<T> {
-  op: number;
-  path: string | undefined;
-  encode: (w: JuteWriter) => void;
-  decode: (r: JuteReader) => T;
 }
 
 /**
@@ -78,9 +71,7 @@ export class ZkSession {
   readonly dryRun: boolean;
   readonly label: string;
   readonly log: Log;
-  private readonly clients: ZkClient[] = [];
-  private readersOpened: Promise<void> | null = null;
-  private nextReader = 0;
+  private readonly pool: ClientPool;
   private multiReadSupport: boolean | undefined;
 
   constructor(
@@ -90,6 +81,7 @@ export class ZkSession {
     this.dryRun = options.dryRun ?? false;
     this.label = options.label ?? address.connect;
     this.log = options.log;
+    this.pool = new ClientPool(address, { ...options, label: this.label });
   }
 
   /** The digest identity writes are made with, if any. */
@@ -97,15 +89,14 @@ export class ZkSession {
     return this.options.digest;
   }
 
-  /** Opens the primary client. */
-  async connect(): Promise<void> {
-    this.clients[0] = this.newClient();
-    await this.waitReady(0, this.options.connectTimeoutMs ?? 15_000);
+  /** Opens the primary client. @throws {ActionFailed} If no server answers in time. */
+  connect(): Promise<void> {
+    return this.pool.connect();
   }
 
   /** Closes every client. */
-  async close(): Promise<void> {
-    await Promise.all(this.clients.map((c) => c.close()));
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
   // ---- observe: reads, always run, retried through connection loss ----
@@ -153,19 +144,14 @@ export class ZkSession {
     );
   }
 
-  /**
-   * Sends one read on the primary client (it sees every write this session made), retrying
-   * through connection loss and session expiry.
-   */
+  /** Sends one read on the primary client (it sees this session's writes), with retries. */
   read<T>(request: ReadRequest<T>): Promise<T> {
-    return this.retrying(0, (client) => send(client, request));
+    return this.pool.read(request);
   }
 
   /** Sends one read on the next reader client (bulk walks spread load over several sessions). */
-  async readAny<T>(request: ReadRequest<T>): Promise<T> {
-    await this.openReaders();
-    const index = this.nextReader++ % this.clients.length;
-    return this.retrying(index, (client) => send(client, request));
+  readAny<T>(request: ReadRequest<T>): Promise<T> {
+    return this.pool.readAny(request);
   }
 
   /**
@@ -173,19 +159,12 @@ export class ZkSession {
    * write sees it even on a lagging follower.
    */
   async syncReaders(path: string): Promise<void> {
-    await this.openReaders();
-    await Promise.all(
-      this.clients.map((_, i) =>
-        this.retrying(i, (client) =>
-          client.call(
-            9,
-            path,
-            (w) => w.string(path),
-            (r) => r.string(),
-          ),
-        ),
-      ),
-    );
+    await this.pool.readEach({
+      op: Op.sync,
+      path,
+      encode: (w) => w.string(path),
+      decode: (r) => r.string(),
+    });
   }
 
   /** True when the server answers `multiRead` (ZooKeeper 3.6+). Probed once. */
@@ -300,8 +279,8 @@ export class ZkSession {
    * expired session), within `retryTimeoutMs`.
    * @throws {ActionFailed} If the ensemble does not come back in time.
    */
-  async reconnected(): Promise<void> {
-    await this.waitReady(0, this.options.retryTimeoutMs ?? 30_000);
+  reconnected(): Promise<void> {
+    return this.pool.reconnected();
   }
 
   private logWrite(ops: readonly MultiOp[], bytes: number): void {
@@ -328,97 +307,8 @@ export class ZkSession {
     });
   }
 
-  private async primary(): Promise<ZkClient> {
-    const client = this.clients[0] as ZkClient;
-    if (client.finished) await this.waitReady(0, this.options.retryTimeoutMs ?? 30_000);
-    return this.clients[0] as ZkClient;
-  }
-
-  private openReaders(): Promise<void> {
-    const wanted = Math.max(1, this.options.readers ?? 4);
-    this.readersOpened ??= (async () => {
-      for (let i = 1; i < wanted; i++) this.clients[i] = this.newClient();
-      await Promise.all(
-        this.clients.map((_, i) => this.waitReady(i, this.options.connectTimeoutMs ?? 15_000)),
-      );
-    })();
-    return this.readersOpened;
-  }
-
-  private async retrying<T>(index: number, run: (client: ZkClient) => Promise<T>): Promise<T> {
-    let deadline = 0;
-    for (;;) {
-      const client = this.clients[index] as ZkClient;
-      try {
-        if (client.finished) throw new ZkError(Code.sessionExpired);
-        return await run(client);
-      } catch (error) {
-        if (!isConnectionError(error)) throw error;
-        const retryMs = this.options.retryTimeoutMs ?? 30_000;
-        deadline ||= performance.now() + retryMs;
-        await this.waitReady(index, Math.max(0, deadline - performance.now()), error);
-      }
-    }
-  }
-
-  /** Waits for client `index` to be connected, replacing it if its session is over. */
-  private async waitReady(index: number, timeoutMs: number, cause?: unknown): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      let client = this.clients[index] as ZkClient;
-      if (client.refusedAuth) throw this.authError();
-      if (client.finished) {
-        client = this.newClient();
-        this.clients[index] = client;
-      }
-      try {
-        await client.ready(Math.max(0, deadline - performance.now()));
-        return;
-      } catch (error) {
-        if (hasCode(error, Code.authFailed)) throw this.authError(error);
-        if (performance.now() >= deadline || !client.finished) {
-          throw new ActionFailed(
-            `Cannot reach ZooKeeper ${this.address.connect} (${this.label}) within ${Math.round(timeoutMs / 1000)} s`,
-            {
-              hint: "Check that the ensemble is up and reachable from here, then run the command again",
-              cause: cause ?? error,
-            },
-          );
-        }
-      }
-    }
-  }
-
-  private authError(cause?: unknown): ToolError {
-    return new ToolError(
-      `Cannot authenticate to ZooKeeper ${this.address.connect} (${this.label}) as ${this.options.digest?.user ?? "anonymous"}: the server refused the credentials`,
-      1,
-      { hint: "Check the user:password in the auth environment variable", cause },
-    );
-  }
-
-  private newClient(): ZkClient {
-    const digest = this.options.digest;
-    const client: ZkClient = new ZkClient({
-      servers: this.address.servers,
-      sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
-      maxInFlight: this.options.maxInFlight ?? 500,
-      auth: digest ? [{ scheme: "digest", credential: digest.credential }] : [],
-      onEvent: (event) => this.onClientEvent(client, event),
-    });
-    return client;
-  }
-
-  private onClientEvent(client: ZkClient, event: ClientEvent): void {
-    if (client !== this.clients[0] && event.type === "connected" && !event.resumed) return;
-    const server = "server" in event ? event.server : this.address.connect;
-    const detail =
-      event.type === "connected"
-        ? `session 0x${event.sessionId.toString(16)}, timeout ${event.timeoutMs} ms`
-        : event.reason;
-    const kind =
-      event.type === "connected" ? (event.resumed ? "reconnected" : "connected") : event.type;
-    this.log({ kind: "zk-session", ensemble: this.label, event: kind, server, detail });
+  private primary(): Promise<ZkClient> {
+    return this.pool.primary();
   }
 
   private async orNull<T>(promise: Promise<T>): Promise<T | null> {
@@ -429,8 +319,4 @@ export class ZkSession {
       throw error;
     }
   }
-}
-
-function send<T>(client: ZkClient, request: ReadRequest<T>): Promise<T> {
-  return client.call(request.op, request.path, request.encode, request.decode);
 }

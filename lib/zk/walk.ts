@@ -7,7 +7,7 @@
  */
 import { ActionFailed } from "../errors.ts";
 import { joinPath } from "./address.ts";
-import type { Acl, JuteReader, JuteWriter, Stat } from "./jute.ts";
+import { type Acl, JuteReader, type JuteWriter, type Stat } from "./jute.ts";
 import { type NodeType, nodeTypeOf, ttlOf, type ZNode } from "./node-type.ts";
 import { Code, hasCode, Op, readAcl, readChildren, writePathNoWatch, ZkError } from "./protocol.ts";
 import type { ZkSession } from "./session.ts";
@@ -115,6 +115,9 @@ async function walk(
     const now = performance.now();
     if (!force && now - lastProgress < 200) return;
     lastProgress = now;
+    // Socket chunks and reply copies live outside the JS heap, so the collector does not feel
+    // them; a young-generation pass every 200 ms keeps a 25,000-node walk near 100 MB RSS.
+    Bun.gc(false);
     session.log({
       kind: "zk-progress",
       ensemble: session.label,
@@ -294,14 +297,16 @@ function encodeReads(w: JuteWriter, items: Waiting[]): void {
   w.int(-1);
 }
 
-function decodeReads(r: JuteReader): ReadResult[] {
+/** Decodes a multiRead reply; node data are views into one copy of the reply (one allocation). */
+function decodeReads(reply: JuteReader): ReadResult[] {
+  const r = new JuteReader(Buffer.from(reply.buf.subarray(reply.pos, reply.end)));
   const results: ReadResult[] = [];
   for (;;) {
     const type = r.int();
     const done = r.bool();
     r.int();
     if (done) return results;
-    if (type === Op.getData) results.push({ data: r.buffer(), stat: r.stat() });
+    if (type === Op.getData) results.push({ data: r.bufferView(), stat: r.stat() });
     else if (type === 8) results.push({ children: r.strings() });
     else if (type === Op.error) results.push({ error: r.int() });
     else throw new ZkError(Code.marshallingError, undefined, `unexpected multiRead result ${type}`);
