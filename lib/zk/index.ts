@@ -64,7 +64,9 @@ export { openSession, type SessionOptions, ZkSession } from "./session.ts";
 export {
   readSnapshot,
   type Snapshot,
+  type SnapshotHeader,
   type SnapshotResult,
+  SnapshotWriter,
   snapshotTree,
 } from "./snapshot.ts";
 export {

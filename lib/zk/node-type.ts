@@ -2,6 +2,12 @@
  * Node types from `ephemeralOwner`, as the server defines them (`EphemeralType`): 0 persistent,
  * Long.MIN_VALUE container, high byte 0xff TTL (TTL in ms in the low 40 bits), anything else the
  * session id of an ephemeral's owner. Testing `ephemeralOwner != 0` is the zkcopy/zk-shell bug.
+ *
+ * Caveat, verified on 3.8.0: since 3.5.4 (ZOOKEEPER-2901) servers report `ephemeralOwner` 0 for
+ * container and TTL nodes (`DataNode.copyStat` → `getClientEphemeralOwner`), so to every client
+ * they look persistent and are copied as persistent nodes, data, ACL and subtree intact. Where
+ * the type is visible — a 3.5.3 server, or a snapshot file that records it — they are created
+ * as what they are (opcodes 19 and 21).
  */
 import type { Acl, Stat } from "./jute.ts";
 import { CreateFlags } from "./protocol.ts";
