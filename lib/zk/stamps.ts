@@ -75,7 +75,7 @@ export function compareStamps(before: TreeStamps, now: TreeStamps): StampChange[
     if (!now.nodes.has(rebase(path, before.root, now.root)))
       changes.push({ path, change: "removed" });
   }
-  return changes;
+  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /**
