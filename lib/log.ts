@@ -2,6 +2,7 @@
  * Log events are data: a union on `kind`, one human formatter per kind, and `--json` is one
  * `JSON.stringify` per line (NDJSON). Every part of the tool reports through a {@link Log}.
  */
+import { isVerboseZkEvent, type ZkEvent, zkFormatters } from "./zk/events.ts";
 
 /** Everything the tool reports while it works. */
 export type Event =
@@ -33,7 +34,8 @@ export type Event =
       blindMs?: number;
     }
   | { kind: "info"; message: string }
-  | { kind: "warn"; message: string };
+  | { kind: "warn"; message: string }
+  | ZkEvent;
 
 type Formatters = { [K in Event["kind"]]: (event: Extract<Event, { kind: K }>) => string | null };
 
@@ -56,6 +58,7 @@ const formatters: Formatters = {
   },
   info: (e) => e.message,
   warn: (e) => `warning: ${e.message}`,
+  ...zkFormatters,
 };
 
 /** Kinds printed in human mode only with `--verbose`. */
@@ -90,6 +93,7 @@ export function createLog(options: LogOptions = {}): Log {
     if (json) return write(JSON.stringify(event));
     if (verboseOnly.has(event.kind) && !verbose) return;
     if (event.kind === "cmd" && !event.change && !verbose) return;
+    if (isVerboseZkEvent(event) && !verbose) return;
     const format = formatters[event.kind] as (e: Event) => string | null;
     const line = format(event);
     if (line !== null) write(line);

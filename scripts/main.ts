@@ -82,6 +82,103 @@ program
   .option("--json", "print NDJSON events")
   .action(async (id, options) => (await import("./commands/step.ts")).step(id, { ...options, verbose: program.opts().verbose }));
 
+const zkCommand = program
+  .command("zk")
+  .summary("copy, compare, snapshot, restore or remove a ZooKeeper subtree")
+  .description(
+    "Tree tools. Addresses are host:port[,host:port…]/path. Exit codes: 0 ok, 1 failed or refused (diff: different), 2 usage or input error (diff: any error).",
+  );
+
+/** Options every `zk` subcommand takes. */
+const zkOptions = (command: Command, sides: ("source" | "target")[]) => {
+  command
+    .option("--json", "print NDJSON progress events and a final zk-result object")
+    .option("--session-timeout <duration>", "ZooKeeper session timeout to ask for", "10s")
+    .option("--timeout <duration>", "how long to wait for a lost ensemble to come back", "30s");
+  if (sides.includes("source")) {
+    command.option(
+      "--source-auth-env <name>",
+      "env var holding user:password for digest auth on SRC (default: PZM_SOURCE_ZK_DIGEST if set)",
+    );
+  }
+  if (sides.includes("target")) {
+    command.option(
+      "--target-auth-env <name>",
+      "env var holding user:password for digest auth on DST (default: PZM_TARGET_ZK_DIGEST if set)",
+    );
+  }
+  return command;
+};
+
+/** The subcommand's options plus the global ones (`--verbose`). */
+const withGlobals = <T>(command: Command) => command.optsWithGlobals() as T;
+
+zkOptions(
+  zkCommand
+    .command("copy")
+    .summary("copy SRC to DST: data, ACLs and node types; ephemerals skipped")
+    .argument("<SRC>", "source host:port[,…]/path")
+    .argument("<DST>", "target host:port[,…]/path (missing parents are created)")
+    .option("--overwrite", "write into a non-empty DST, changing only nodes that differ")
+    .option("--mirror", "also delete DST nodes that SRC lacks (implies --overwrite)")
+    .option("--dry-run", "read everything and print the writes instead of making them"),
+  ["source", "target"],
+).action(async (src, dst, _options, command) =>
+  (await import("./commands/zk.ts")).zkCopy(src, dst, withGlobals(command)),
+);
+
+zkOptions(
+  zkCommand
+    .command("diff")
+    .summary("compare SRC and DST: exit 0 identical, 1 different, 2 error")
+    .argument("<SRC>", "source host:port[,…]/path")
+    .argument("<DST>", "target host:port[,…]/path"),
+  ["source", "target"],
+).action(async (src, dst, _options, command) =>
+  (await import("./commands/zk.ts")).zkDiff(src, dst, withGlobals(command)),
+);
+
+zkOptions(
+  zkCommand
+    .command("snapshot")
+    .summary("write SRC to a file: path, data, ACL, type and stat per node, with a checksum")
+    .argument("<SRC>", "source host:port[,…]/path")
+    .requiredOption("-o, --output <file>", "snapshot file to write"),
+  ["source"],
+).action(async (src, _options, command) =>
+  (await import("./commands/zk.ts")).zkSnapshot(src, withGlobals(command)),
+);
+
+zkOptions(
+  zkCommand
+    .command("restore")
+    .summary("re-create a snapshot's tree on DST")
+    .argument("<FILE>", "snapshot file")
+    .argument("<DST>", "target host:port[,…][/path] (default path: the snapshot's root)")
+    .option("--overwrite", "write into a non-empty DST, changing only nodes that differ")
+    .option("--mirror", "also delete DST nodes the snapshot lacks (implies --overwrite)")
+    .option("--dry-run", "print the writes instead of making them"),
+  ["target"],
+).action(async (file, dst, _options, command) =>
+  (await import("./commands/zk.ts")).zkRestore(file, dst, withGlobals(command)),
+);
+
+zkOptions(
+  zkCommand
+    .command("rmr")
+    .summary("delete SRC and everything under it, leaves first, at the versions read")
+    .argument("<SRC>", "host:port[,…]/path to delete")
+    .option("--dry-run", "count what would be deleted; delete nothing")
+    .option(
+      "--expect-snapshot <file>",
+      "refuse unless the tree still matches this snapshot; delete at its versions",
+    )
+    .option("--force", "delete even while live ephemeral nodes exist under SRC"),
+  ["source"],
+).action(async (src, _options, command) =>
+  (await import("./commands/zk.ts")).zkRmr(src, withGlobals(command)),
+);
+
 /** Runs the program; returns the exit code. */
 async function main(argv: string[]): Promise<number> {
   try {

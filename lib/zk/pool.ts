@@ -1,0 +1,200 @@
+/**
+ * The clients behind one session door: a primary client (writes, and reads that must see them)
+ * and reader clients for bulk walks, whose requests the server works on in parallel. Reads are
+ * retried through connection loss; a client whose session expired (or that the client itself
+ * declared expired after a silent timeout) is replaced by a new one — the tree engine never owns
+ * ephemerals, so a new session loses nothing.
+ */
+import { ActionFailed, ToolError } from "../errors.ts";
+import type { Log } from "../log.ts";
+import type { Digest, TreeAddress } from "./address.ts";
+import { type ClientEvent, ZkClient } from "./client.ts";
+import type { JuteReader, JuteWriter } from "./jute.ts";
+import { Code, hasCode, isConnectionError, ZkError } from "./protocol.ts";
+
+/** A read that can be sent on any client: opcode, path, body and reply decoder. */
+export interface ReadRequest<T> {
+  op: number;
+  path: string | undefined;
+  encode: (w: JuteWriter) => void;
+  decode: (r: JuteReader) => T;
+}
+
+/** Connection settings of a {@link ClientPool}. */
+export interface PoolOptions {
+  log: Log;
+  label: string;
+  digest?: Digest;
+  /** @default 10000 */
+  sessionTimeoutMs?: number;
+  /** @default 15000 */
+  connectTimeoutMs?: number;
+  /** @default 30000 */
+  retryTimeoutMs?: number;
+  /** @default 6 */
+  readers?: number;
+  /** @default 250 */
+  maxInFlight?: number;
+}
+
+/**
+ * The primary client and the reader clients of one ensemble.
+ * @example const pool = new ClientPool(address, { log, label: "source" }); await pool.connect();
+ */
+export class ClientPool {
+  private readonly clients: ZkClient[] = [];
+  private readersOpened: Promise<void> | null = null;
+  private readersReady = false;
+  private next = 0;
+
+  constructor(
+    readonly address: TreeAddress,
+    private readonly options: PoolOptions,
+  ) {}
+
+  /** Opens the primary client. @throws {ActionFailed} If no server answers in time. */
+  async connect(): Promise<void> {
+    this.clients[0] = this.newClient(true);
+    await this.waitReady(0, this.options.connectTimeoutMs ?? 15_000);
+  }
+
+  /** Closes every client. */
+  async close(): Promise<void> {
+    await Promise.all(this.clients.map((client) => client.close()));
+  }
+
+  /** The primary client, connected (renewed if its session ended). */
+  async primary(): Promise<ZkClient> {
+    const client = this.clients[0] as ZkClient;
+    if (client.connected) return client;
+    await this.waitReady(0, this.options.retryTimeoutMs ?? 30_000);
+    return this.clients[0] as ZkClient;
+  }
+
+  /** Waits until the primary client is connected again. @throws {ActionFailed} On timeout. */
+  reconnected(): Promise<void> {
+    return this.waitReady(0, this.options.retryTimeoutMs ?? 30_000);
+  }
+
+  /** Sends a read on the primary client, retrying through connection loss. */
+  read<T>(request: ReadRequest<T>): Promise<T> {
+    return this.attempt(0, request);
+  }
+
+  /** Sends a read on the next reader client, retrying through connection loss. */
+  readAny<T>(request: ReadRequest<T>): Promise<T> {
+    if (!this.readersReady) {
+      return this.openReaders().then(() => this.readAny(request));
+    }
+    return this.attempt(this.next++ % this.clients.length, request);
+  }
+
+  /** Sends the same read on every client (e.g. `sync`). */
+  async readEach<T>(request: ReadRequest<T>): Promise<T[]> {
+    await this.openReaders();
+    return Promise.all(this.clients.map((_, i) => this.attempt(i, request)));
+  }
+
+  private attempt<T>(index: number, request: ReadRequest<T>): Promise<T> {
+    const client = this.clients[index] as ZkClient;
+    if (client.finished) return this.retrying(index, request, new ZkError(Code.sessionExpired));
+    return client
+      .call(request.op, request.path, request.encode, request.decode)
+      .catch((error) =>
+        isConnectionError(error) ? this.retrying(index, request, error) : Promise.reject(error),
+      );
+  }
+
+  private async retrying<T>(index: number, request: ReadRequest<T>, first: unknown): Promise<T> {
+    const deadline = performance.now() + (this.options.retryTimeoutMs ?? 30_000);
+    let error = first;
+    for (;;) {
+      await this.waitReady(index, Math.max(0, deadline - performance.now()), error);
+      const client = this.clients[index] as ZkClient;
+      try {
+        return await client.call(request.op, request.path, request.encode, request.decode);
+      } catch (retryError) {
+        if (!isConnectionError(retryError)) throw retryError;
+        error = retryError;
+      }
+    }
+  }
+
+  private openReaders(): Promise<void> {
+    const wanted = Math.max(1, this.options.readers ?? 6);
+    this.readersOpened ??= (async () => {
+      for (let i = 1; i < wanted; i++) this.clients[i] = this.newClient(false);
+      const timeoutMs = this.options.connectTimeoutMs ?? 15_000;
+      await Promise.all(this.clients.map((_, i) => this.waitReady(i, timeoutMs)));
+      this.readersReady = true;
+    })();
+    return this.readersOpened;
+  }
+
+  /** Waits for client `index` to be connected, replacing it if its session is over. */
+  private async waitReady(index: number, timeoutMs: number, cause?: unknown): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      let client = this.clients[index] as ZkClient;
+      if (client.refusedAuth) throw this.authError();
+      if (client.finished) {
+        client = this.newClient(index === 0);
+        this.clients[index] = client;
+      }
+      try {
+        await client.ready(Math.max(0, deadline - performance.now()));
+        return;
+      } catch (error) {
+        if (hasCode(error, Code.authFailed)) throw this.authError(error);
+        if (performance.now() >= deadline || !client.finished) {
+          throw new ActionFailed(
+            `Cannot reach ZooKeeper ${this.address.connect} (${this.options.label}) within ${Math.round(timeoutMs / 1000)} s`,
+            {
+              hint: "Check that the ensemble is up and reachable from here, then run the command again",
+              cause: cause ?? error,
+            },
+          );
+        }
+      }
+    }
+  }
+
+  private authError(cause?: unknown): ToolError {
+    const user = this.options.digest?.user ?? "anonymous";
+    return new ToolError(
+      `Cannot authenticate to ZooKeeper ${this.address.connect} (${this.options.label}) as ${user}: the server refused the credentials`,
+      1,
+      { hint: "Check the user:password in the auth environment variable", cause },
+    );
+  }
+
+  private newClient(primary: boolean): ZkClient {
+    const digest = this.options.digest;
+    const client: ZkClient = new ZkClient({
+      servers: this.address.servers,
+      sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
+      maxInFlight: this.options.maxInFlight ?? 250,
+      auth: digest ? [{ scheme: "digest", credential: digest.credential }] : [],
+      onEvent: (event) => this.report(primary, event),
+    });
+    return client;
+  }
+
+  private report(primary: boolean, event: ClientEvent): void {
+    if (!primary && event.type === "connected" && !event.resumed) return;
+    const server = "server" in event ? event.server : this.address.connect;
+    const detail =
+      event.type === "connected"
+        ? `session 0x${event.sessionId.toString(16)}, timeout ${event.timeoutMs} ms`
+        : event.reason;
+    const kind =
+      event.type === "connected" ? (event.resumed ? "reconnected" : "connected") : event.type;
+    this.options.log({
+      kind: "zk-session",
+      ensemble: this.options.label,
+      event: kind,
+      server,
+      detail,
+    });
+  }
+}

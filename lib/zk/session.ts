@@ -1,0 +1,322 @@
+/**
+ * The ZooKeeper door. Reads (`observe`) always run, retrying through connection loss and session
+ * expiry until `retryTimeoutMs`; writes (`change`) are logged and, under dry-run, only logged.
+ * A session holds one primary client (every write, and every read that must see those writes)
+ * and, for bulk walks, a few reader clients whose requests the server handles in parallel.
+ */
+import type { Log } from "../log.ts";
+import type { Digest, TreeAddress } from "./address.ts";
+import type { ZkClient } from "./client.ts";
+import type { Acl, Stat } from "./jute.ts";
+import { ClientPool, type ReadRequest } from "./pool.ts";
+import {
+  Code,
+  type CreateSpec,
+  createOpcode,
+  hasCode,
+  type MultiOp,
+  type MultiResult,
+  Op,
+  readAcl,
+  readChildren,
+  readData,
+  readMulti,
+  writeCreate,
+  writeMulti,
+  writePathNoWatch,
+  writePathVersion,
+  writeSetAcl,
+  ZkError,
+} from "./protocol.ts";
+
+export type { ReadRequest } from "./pool.ts";
+
+/** Options of {@link openSession}. */
+export interface SessionOptions {
+  log: Log;
+  /** Log writes instead of sending them. @default false */
+  dryRun?: boolean;
+  /** Digest credentials sent on every connect. */
+  digest?: Digest;
+  /** Name used in log lines, e.g. `source`. @default the connect string */
+  label?: string;
+  /** Requested session timeout. @default 10000 */
+  sessionTimeoutMs?: number;
+  /** How long to wait for the first connection. @default 15000 */
+  connectTimeoutMs?: number;
+  /** How long an operation waits for a lost ensemble to come back before failing. @default 30000 */
+  retryTimeoutMs?: number;
+  /** Clients used by bulk reads (the primary included). @default 6 */
+  readers?: number;
+  /** Requests in flight per client. @default 250 */
+  maxInFlight?: number;
+}
+
+/**
+ * Connects to the ensemble of `address` and returns the door to it.
+ * @throws {ActionFailed} If no server answers within `connectTimeoutMs`, or auth is refused.
+ * @example const zk = await openSession(parseTreeAddress("127.0.0.1:2181/pegasus"), { log });
+ */
+export async function openSession(
+  address: TreeAddress,
+  options: SessionOptions,
+): Promise<ZkSession> {
+  const session = new ZkSession(address, options);
+  await session.connect();
+  return session;
+}
+
+/** An open door to one ensemble; see {@link openSession}. */
+export class ZkSession {
+  readonly dryRun: boolean;
+  readonly label: string;
+  readonly log: Log;
+  private readonly pool: ClientPool;
+  private multiReadSupport: boolean | undefined;
+
+  constructor(
+    readonly address: TreeAddress,
+    private readonly options: SessionOptions,
+  ) {
+    this.dryRun = options.dryRun ?? false;
+    this.label = options.label ?? address.connect;
+    this.log = options.log;
+    this.pool = new ClientPool(address, { ...options, label: this.label });
+  }
+
+  /** The digest identity writes are made with, if any. */
+  get digest(): Digest | undefined {
+    return this.options.digest;
+  }
+
+  /** Opens the primary client. @throws {ActionFailed} If no server answers in time. */
+  connect(): Promise<void> {
+    return this.pool.connect();
+  }
+
+  /** Closes every client. */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  // ---- observe: reads, always run, retried through connection loss ----
+
+  /** The Stat of `path`, or null if it does not exist. */
+  exists(path: string): Promise<Stat | null> {
+    return this.orNull(
+      this.read({
+        op: Op.exists,
+        path,
+        encode: (w) => writePathNoWatch(w, path),
+        decode: (r) => r.stat(),
+      }),
+    );
+  }
+
+  /** Data and Stat of `path`, or null if it does not exist. */
+  get(path: string): Promise<{ data: Buffer; stat: Stat } | null> {
+    return this.orNull(
+      this.read({
+        op: Op.getData,
+        path,
+        encode: (w) => writePathNoWatch(w, path),
+        decode: readData,
+      }),
+    );
+  }
+
+  /** ACL and Stat of `path`, or null if it does not exist. */
+  acl(path: string): Promise<{ acl: Acl[]; stat: Stat } | null> {
+    return this.orNull(
+      this.read({ op: Op.getACL, path, encode: (w) => w.string(path), decode: readAcl }),
+    );
+  }
+
+  /** Child names (unsorted) and Stat of `path`, or null if it does not exist. */
+  children(path: string): Promise<{ children: string[]; stat: Stat } | null> {
+    return this.orNull(
+      this.read({
+        op: Op.getChildren2,
+        path,
+        encode: (w) => writePathNoWatch(w, path),
+        decode: readChildren,
+      }),
+    );
+  }
+
+  /** Sends one read on the primary client (it sees this session's writes), with retries. */
+  read<T>(request: ReadRequest<T>): Promise<T> {
+    return this.pool.read(request);
+  }
+
+  /** Sends one read on the next reader client (bulk walks spread load over several sessions). */
+  readAny<T>(request: ReadRequest<T>): Promise<T> {
+    return this.pool.readAny(request);
+  }
+
+  /**
+   * Makes every reader client's server catch up with the leader (`sync`), so a walk after a
+   * write sees it even on a lagging follower.
+   */
+  async syncReaders(path: string): Promise<void> {
+    await this.pool.readEach({
+      op: Op.sync,
+      path,
+      encode: (w) => w.string(path),
+      decode: (r) => r.string(),
+    });
+  }
+
+  /** True when the server answers `multiRead` (ZooKeeper 3.6+). Probed once. */
+  async supportsMultiRead(): Promise<boolean> {
+    if (this.multiReadSupport !== undefined) return this.multiReadSupport;
+    try {
+      const reply = await this.read({
+        op: 22,
+        path: "/",
+        encode: (w) => {
+          w.int(Op.getData);
+          w.bool(false);
+          w.int(-1);
+          writePathNoWatch(w, "/");
+          w.int(-1);
+          w.bool(true);
+          w.int(-1);
+        },
+        decode: (r) => r.remaining,
+      });
+      this.multiReadSupport = reply > 0;
+    } catch (error) {
+      if (!(error instanceof ZkError) || error.code === Code.sessionExpired) throw error;
+      this.multiReadSupport = false;
+    }
+    return this.multiReadSupport;
+  }
+
+  /**
+   * Number of znodes under `path` (not counting it) from one `getAllChildrenNumber` request,
+   * or null when the server predates 3.6 or the node is missing.
+   */
+  async allChildrenNumber(path: string): Promise<number | null> {
+    if (!(await this.supportsMultiRead())) return null;
+    return this.orNull(
+      this.read({
+        op: Op.getAllChildrenNumber,
+        path,
+        encode: (w) => w.string(path),
+        decode: (r) => r.int(),
+      }),
+    );
+  }
+
+  // ---- change: writes, logged, skipped under dry-run ----
+
+  /**
+   * Sends one `multi` (atomic batch) on the primary client. Under dry-run it is only logged and
+   * null is returned. A connection error means the outcome is unknown: the caller reconciles.
+   * @throws {ZkError} connection loss / session expired (outcome unknown), or the request's error.
+   */
+  async multi(ops: readonly MultiOp[], bytes: number): Promise<MultiResult[] | null> {
+    this.logWrite(ops, bytes);
+    if (this.dryRun) return null;
+    const client = await this.primary();
+    return client.call(Op.multi, undefined, (w) => writeMulti(w, ops), readMulti);
+  }
+
+  /** Sets an ACL (no multi form exists). Under dry-run only logged. */
+  async setAcl(path: string, acl: readonly Acl[], version: number): Promise<void> {
+    this.log({
+      kind: "zk-write",
+      ensemble: this.label,
+      ops: 1,
+      creates: 0,
+      updates: 0,
+      acls: 1,
+      deletes: 0,
+      bytes: path.length,
+      first: path,
+      last: path,
+      dryRun: this.dryRun,
+    });
+    if (this.dryRun) return;
+    const client = await this.primary();
+    await client.call(
+      Op.setACL,
+      path,
+      (w) => writeSetAcl(w, path, acl, version),
+      (r) => r.stat(),
+    );
+  }
+
+  /** Creates one node (any type). Under dry-run only logged. */
+  async create(spec: CreateSpec): Promise<void> {
+    this.logWrite([{ type: "create", ...spec }], spec.data.length);
+    if (this.dryRun) return;
+    const client = await this.primary();
+    await client.call(
+      createOpcode(spec.flags),
+      spec.path,
+      (w) => writeCreate(w, spec),
+      () => undefined,
+    );
+  }
+
+  /** Deletes one node at `version` (-1: any). Under dry-run only logged. */
+  async delete(path: string, version: number): Promise<void> {
+    this.logWrite([{ type: "delete", path, version }], 0);
+    if (this.dryRun) return;
+    const client = await this.primary();
+    await client.call(
+      Op.delete,
+      path,
+      (w) => writePathVersion(w, path, version),
+      () => undefined,
+    );
+  }
+
+  /**
+   * Waits until the primary client is connected again after a connection error (renewing an
+   * expired session), within `retryTimeoutMs`.
+   * @throws {ActionFailed} If the ensemble does not come back in time.
+   */
+  reconnected(): Promise<void> {
+    return this.pool.reconnected();
+  }
+
+  private logWrite(ops: readonly MultiOp[], bytes: number): void {
+    let creates = 0;
+    let updates = 0;
+    let deletes = 0;
+    for (const op of ops) {
+      if (op.type === "create") creates++;
+      else if (op.type === "setData") updates++;
+      else if (op.type === "delete") deletes++;
+    }
+    this.log({
+      kind: "zk-write",
+      ensemble: this.label,
+      ops: ops.length,
+      creates,
+      updates,
+      acls: 0,
+      deletes,
+      bytes,
+      first: ops[0]?.path ?? "",
+      last: ops[ops.length - 1]?.path ?? "",
+      dryRun: this.dryRun,
+    });
+  }
+
+  private primary(): Promise<ZkClient> {
+    return this.pool.primary();
+  }
+
+  private async orNull<T>(promise: Promise<T>): Promise<T | null> {
+    try {
+      return await promise;
+    } catch (error) {
+      if (hasCode(error, Code.noNode)) return null;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * Pipelined tree walks. Every node costs one request that the server answers on its own
+ * (getACL, or getChildren2 for a stat-only walk), spread over the session's reader clients; data
+ * and child lists of many nodes then come back together in `multiRead` requests (ZooKeeper 3.6+),
+ * sized by the data lengths the first request reported, so a reply stays far under 1 MB.
+ * Nodes are delivered parent first: a node's children are requested only after it is complete.
+ */
+import { ActionFailed } from "../errors.ts";
+import { joinPath } from "./address.ts";
+import { type Acl, JuteReader, type JuteWriter, type Stat } from "./jute.ts";
+import { type NodeType, nodeTypeOf, ttlOf, type ZNode } from "./node-type.ts";
+import { Code, hasCode, Op, readAcl, readChildren, writePathNoWatch, ZkError } from "./protocol.ts";
+import type { ZkSession } from "./session.ts";
+
+/** A node of a stat-only walk. */
+export interface StatNode {
+  path: string;
+  stat: Stat;
+  type: NodeType;
+}
+
+/** What a walk saw besides the nodes it delivered. */
+export interface WalkSummary {
+  /** Nodes delivered. */
+  nodes: number;
+  /** Bytes of data delivered. */
+  bytes: number;
+  /** Nodes listed by their parent but gone when read (the tree changed during the walk). */
+  vanished: string[];
+  /** The root does not exist. */
+  rootMissing: boolean;
+}
+
+/** Options of the walks. */
+export interface WalkOptions {
+  /** Expected node count, for progress events. */
+  total?: number | null;
+  /** Nodes being read at once. @default 4000 */
+  window?: number;
+}
+
+const batchOps = 512;
+const batchBytes = 256 * 1024;
+const batchesInFlight = 4;
+
+/**
+ * Walks the subtree at `root` reading every node's data, ACL and stat.
+ * @throws {ActionFailed} If a node cannot be read (e.g. no READ permission), or if its ACL comes
+ *   back with redacted digest ids (the session lacks ADMIN on it).
+ * @example await walkContent(zk, "/pegasus/c1", (node) => nodes.push(node));
+ */
+export async function walkContent(
+  session: ZkSession,
+  root: string,
+  onNode: (node: ZNode) => void,
+  options: WalkOptions = {},
+): Promise<WalkSummary> {
+  const batched = await session.supportsMultiRead();
+  return walk(session, root, options, onNode, batched ? "batched" : "content");
+}
+
+/**
+ * Walks the subtree at `root` reading only stats and child lists (one getChildren2 per node).
+ * @example await walkStats(zk, "/pegasus/c1", (node) => count++);
+ */
+export function walkStats(
+  session: ZkSession,
+  root: string,
+  onNode: (node: StatNode) => void,
+  options: WalkOptions = {},
+): Promise<WalkSummary> {
+  return walk(session, root, options, onNode as (node: ZNode) => void, "stats");
+}
+
+type Mode = "stats" | "content" | "batched";
+
+interface Waiting {
+  path: string;
+  acl: Acl[];
+  stat: Stat;
+  wantData: boolean;
+  wantChildren: boolean;
+}
+
+type ReadResult = { data: Buffer; stat: Stat } | { children: string[] } | { error: number };
+
+async function walk(
+  session: ZkSession,
+  root: string,
+  options: WalkOptions,
+  onNode: (node: ZNode) => void,
+  mode: Mode,
+): Promise<WalkSummary> {
+  await session.syncReaders(root);
+  const summary: WalkSummary = { nodes: 0, bytes: 0, vanished: [], rootMissing: false };
+  const window = options.window ?? 4000;
+  const queue: string[] = [root];
+  let head = 0;
+  let active = 0;
+  let failure: unknown = null;
+  let batch: Waiting[] = [];
+  let batchSize = 0;
+  let batchCount = 0;
+  let batchesOut = 0;
+  let idleFlush = false;
+  let lastProgress = 0;
+  let finish: () => void = () => {};
+  let fail: (error: unknown) => void = () => {};
+  const finished = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+
+  const progress = (force: boolean) => {
+    const now = performance.now();
+    if (!force && now - lastProgress < 200) return;
+    lastProgress = now;
+    // Socket chunks and reply copies live outside the JS heap, so the collector does not feel
+    // them; a young-generation pass every 200 ms keeps a 25,000-node walk near 100 MB RSS.
+    Bun.gc(false);
+    session.log({
+      kind: "zk-progress",
+      ensemble: session.label,
+      phase: "read",
+      done: summary.nodes,
+      total: options.total ?? null,
+    });
+  };
+
+  const abort = (error: unknown) => {
+    if (failure) return;
+    failure = error;
+    fail(error);
+  };
+
+  const pump = () => {
+    if (failure) return;
+    while (head < queue.length && active < window) start(queue[head++] as string);
+    if (head > 65_536 && head * 2 > queue.length) {
+      queue.splice(0, head);
+      head = 0;
+    }
+    if (active === 0 && head >= queue.length) {
+      progress(true);
+      finish();
+    }
+  };
+
+  const complete = (node: ZNode, children: string[]) => {
+    active--;
+    if (failure) return;
+    try {
+      onNode(node);
+    } catch (error) {
+      return abort(error);
+    }
+    summary.nodes++;
+    summary.bytes += node.data.length;
+    for (const name of children) {
+      const child = joinPath(node.path, name);
+      if (child !== "/zookeeper") queue.push(child);
+    }
+    progress(false);
+    pump();
+  };
+
+  const gone = (path: string) => {
+    active--;
+    if (path === root) summary.rootMissing = true;
+    else summary.vanished.push(path);
+    pump();
+  };
+
+  const made = (path: string, stat: Stat, acl: Acl[], data: Buffer): ZNode => {
+    const type = nodeTypeOf(stat.ephemeralOwner);
+    const node: ZNode = { path, data, acl, stat, type };
+    if (type === "ttl") node.ttlMs = ttlOf(stat.ephemeralOwner);
+    return node;
+  };
+
+  const flush = () => {
+    if (batch.length === 0 || failure) return;
+    const items = batch;
+    batch = [];
+    batchSize = 0;
+    batchCount = 0;
+    batchesOut++;
+    session
+      .readAny({
+        op: 22,
+        path: items[0]?.path,
+        encode: (w) => encodeReads(w, items),
+        decode: decodeReads,
+      })
+      .then((results) => {
+        batchesOut--;
+        let i = 0;
+        for (const item of items) {
+          const data = item.wantData ? results[i++] : undefined;
+          const kids = item.wantChildren ? results[i++] : undefined;
+          const error = [data, kids].find((r) => r && "error" in r) as
+            | { error: number }
+            | undefined;
+          if (error) {
+            if (error.error === Code.noNode) gone(item.path);
+            else abort(new ZkError(error.error, item.path));
+            continue;
+          }
+          const read = data as { data: Buffer; stat: Stat } | undefined;
+          const node = made(
+            item.path,
+            read?.stat ?? item.stat,
+            item.acl,
+            read?.data ?? Buffer.alloc(0),
+          );
+          complete(node, kids ? (kids as { children: string[] }).children : []);
+        }
+        if (batch.length > 0) flush();
+      })
+      .catch(abort);
+  };
+
+  const enqueueBatched = (item: Waiting) => {
+    const ops = (item.wantData ? 1 : 0) + (item.wantChildren ? 1 : 0);
+    const bytes = item.stat.dataLength + 64 * (item.wantChildren ? item.stat.numChildren : 0);
+    if (batchCount + ops > batchOps || (batchSize + bytes > batchBytes && batch.length > 0))
+      flush();
+    batch.push(item);
+    batchSize += bytes;
+    batchCount += ops;
+    if (!idleFlush) {
+      idleFlush = true;
+      setImmediate(() => {
+        idleFlush = false;
+        if (batchesOut < batchesInFlight) flush();
+      });
+    }
+  };
+
+  const start = (path: string) => {
+    active++;
+    const handle = (error: unknown) => (hasCode(error, Code.noNode) ? gone(path) : abort(error));
+    if (mode === "stats") {
+      session
+        .readAny({
+          op: Op.getChildren2,
+          path,
+          encode: (w) => writePathNoWatch(w, path),
+          decode: readChildren,
+        })
+        .then((r) => complete(made(path, r.stat, [], empty), r.children))
+        .catch(handle);
+      return;
+    }
+    session
+      .readAny({ op: Op.getACL, path, encode: (w) => w.string(path), decode: readAcl })
+      .then(async ({ acl, stat }) => {
+        checkAclReadable(path, acl);
+        const wantData = stat.dataLength > 0;
+        const wantChildren = stat.numChildren > 0;
+        if (!wantData && !wantChildren) return complete(made(path, stat, acl, empty), []);
+        if (mode === "batched") return enqueueBatched({ path, acl, stat, wantData, wantChildren });
+        const [data, kids] = await Promise.all([
+          wantData ? session.get(path) : null,
+          wantChildren ? session.children(path) : null,
+        ]);
+        if ((wantData && !data) || (wantChildren && !kids)) return gone(path);
+        complete(made(path, data?.stat ?? stat, acl, data?.data ?? empty), kids?.children ?? []);
+      })
+      .catch(handle);
+  };
+
+  pump();
+  await finished;
+  return summary;
+}
+
+const empty = Buffer.alloc(0);
+
+function encodeReads(w: JuteWriter, items: Waiting[]): void {
+  for (const item of items) {
+    if (item.wantData) {
+      w.int(Op.getData);
+      w.bool(false);
+      w.int(-1);
+      writePathNoWatch(w, item.path);
+    }
+    if (item.wantChildren) {
+      w.int(8);
+      w.bool(false);
+      w.int(-1);
+      writePathNoWatch(w, item.path);
+    }
+  }
+  w.int(-1);
+  w.bool(true);
+  w.int(-1);
+}
+
+/** Decodes a multiRead reply; node data are views into one copy of the reply (one allocation). */
+function decodeReads(reply: JuteReader): ReadResult[] {
+  const r = new JuteReader(Buffer.from(reply.buf.subarray(reply.pos, reply.end)));
+  const results: ReadResult[] = [];
+  for (;;) {
+    const type = r.int();
+    const done = r.bool();
+    r.int();
+    if (done) return results;
+    if (type === Op.getData) results.push({ data: r.bufferView(), stat: r.stat() });
+    else if (type === 8) results.push({ children: r.strings() });
+    else if (type === Op.error) results.push({ error: r.int() });
+    else throw new ZkError(Code.marshallingError, undefined, `unexpected multiRead result ${type}`);
+  }
+}
+
+/** A getACL without ADMIN permission hides digest hashes as `user:x`; copying that would lock nodes. */
+function checkAclReadable(path: string, acl: Acl[]): void {
+  if (acl.some((a) => a.scheme === "digest" && a.id.endsWith(":x"))) {
+    throw new ActionFailed(
+      `Cannot read the ACL of ${path} as the server hides its digest ids from a session without ADMIN permission on it`,
+      {
+        hint: "Authenticate as a user with ADMIN on the tree (the source auth environment variable)",
+      },
+    );
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * Writes a stream of operations as byte-aware `multi` batches, several in flight on one session
+ * (FIFO per session keeps parents before children across batches). A batch that fails, or whose
+ * outcome is unknown after a connection loss, is reconciled in order: every operation's intended
+ * state is read back, the satisfied ones are dropped and only the rest are sent again — so nothing
+ * is written twice and nothing is skipped.
+ */
+import { ActionFailed, PreconditionFailed } from "../errors.ts";
+import type { Acl } from "./jute.ts";
+import { createFlagsOf, nodeTypeOf, sameAcl, ttlOf } from "./node-type.ts";
+import {
+  Code,
+  isConnectionError,
+  type MultiOp,
+  type MultiResult,
+  multiFrameOverhead,
+  multiOpBytes,
+  ZkError,
+} from "./protocol.ts";
+import type { ZkSession } from "./session.ts";
+
+/** Options of {@link TreeWriter}. */
+export interface WriterOptions {
+  /** Request bytes per multi batch. @default 524288 */
+  batchBytes?: number;
+  /** Operations per multi batch. @default 1000 */
+  batchOps?: number;
+  /** Batches sent before the first is answered. @default 4 */
+  batchesInFlight?: number;
+  /** Total operations expected, for progress events. */
+  total?: number;
+  /** Progress phase name. @default "write" */
+  phase?: "write" | "delete";
+  /** How to explain a failed batch to the operator. */
+  hint?: string;
+  /** Error codes that mean "someone else changed the tree" (turned into PreconditionFailed). */
+  concurrentCodes?: number[];
+}
+
+/** What a writer did. */
+export interface WriteSummary {
+  /** Operations applied (or, under dry-run, that would be). */
+  ops: number;
+  /** Multi requests sent (or logged under dry-run). */
+  batches: number;
+  /** Request bytes. */
+  bytes: number;
+  /** Batches whose outcome had to be reconciled after an error or a connection loss. */
+  reconciled: number;
+  /** Operations found already applied when reconciling (a lost reply, not a second write). */
+  foundApplied: number;
+}
+
+/** A write failed because another client changed the tree (bad version, not empty, …). */
+export class WriteConflict extends PreconditionFailed {
+  constructor(
+    message: string,
+    readonly code: number,
+    options: { hint?: string },
+  ) {
+    super(message, options);
+  }
+}
+
+interface Batch {
+  ops: MultiOp[];
+  bytes: number;
+}
+
+/**
+ * Batches operations into multis and sends them with reconciliation.
+ * @example
+ * const writer = new TreeWriter(target);
+ * for (const op of ops) await writer.add(op);
+ * const summary = await writer.finish();
+ */
+export class TreeWriter {
+  private current: Batch = { ops: [], bytes: multiFrameOverhead };
+  private readonly inFlight = new Set<Promise<void>>();
+  private recovery: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+  private lastProgress = 0;
+  private readonly summary: WriteSummary = {
+    ops: 0,
+    batches: 0,
+    bytes: 0,
+    reconciled: 0,
+    foundApplied: 0,
+  };
+  private readonly batchBytes: number;
+  private readonly batchOps: number;
+  private readonly maxInFlight: number;
+
+  constructor(
+    private readonly session: ZkSession,
+    private readonly options: WriterOptions = {},
+  ) {
+    this.batchBytes = options.batchBytes ?? 512 * 1024;
+    this.batchOps = options.batchOps ?? 1000;
+    this.maxInFlight = options.batchesInFlight ?? 4;
+  }
+
+  /** Adds an operation; waits while the in-flight window is full. */
+  async add(op: MultiOp): Promise<void> {
+    this.throwIfFailed();
+    const bytes = multiOpBytes(op);
+    const full =
+      this.current.ops.length >= this.batchOps || this.current.bytes + bytes > this.batchBytes;
+    if (full && this.current.ops.length > 0) await this.dispatch();
+    this.current.ops.push(op);
+    this.current.bytes += bytes;
+  }
+
+  /**
+   * Sends what is left, waits for every batch, and returns the summary.
+   * @throws {ActionFailed} If a batch failed for a reason other than a lost connection.
+   */
+  async finish(): Promise<WriteSummary> {
+    if (this.current.ops.length > 0) await this.dispatch();
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    await this.recovery.catch(() => {});
+    this.throwIfFailed();
+    this.progress(true);
+    return this.summary;
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private async dispatch(): Promise<void> {
+    const batch = this.current;
+    this.current = { ops: [], bytes: multiFrameOverhead };
+    while (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
+    await this.recovery;
+    this.throwIfFailed();
+    const sent = this.send(batch).catch((error) => {
+      this.failure ??= error;
+    });
+    this.inFlight.add(sent);
+    sent.finally(() => this.inFlight.delete(sent));
+  }
+
+  private async send(batch: Batch): Promise<void> {
+    let results: MultiResult[] | null;
+    try {
+      results = await this.session.multi(batch.ops, batch.bytes);
+    } catch (error) {
+      if (!(error instanceof ZkError)) throw error;
+      return this.reconcileInOrder(batch, error);
+    }
+    const failed = failedOp(results, batch.ops);
+    if (failed) return this.reconcileInOrder(batch, new ZkError(failed.error, failed.op.path));
+    this.applied(batch);
+  }
+
+  /** Reconciles batches one at a time, in the order they failed (their order of sending). */
+  private reconcileInOrder(batch: Batch, error: ZkError): Promise<void> {
+    const step = this.recovery.then(() => this.reconcile(batch, error));
+    this.recovery = step.catch(() => {});
+    return step;
+  }
+
+  private async reconcile(batch: Batch, firstError: ZkError): Promise<void> {
+    this.throwIfFailed();
+    this.summary.reconciled++;
+    let error = firstError;
+    let ops = batch.ops;
+    let definitive = 0;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      if (isConnectionError(error)) await this.session.reconnected();
+      else definitive++;
+      const applied = await Promise.all(ops.map((op) => this.isApplied(op)));
+      const pending = ops.filter((_, i) => !applied[i]);
+      this.summary.foundApplied += ops.length - pending.length;
+      this.summary.ops += ops.length - pending.length;
+      ops = pending;
+      if (ops.length === 0) return this.progress(false);
+      // A definitive error may come from a reply that raced our read-back: send once more, then give up.
+      if (definitive >= 2) throw this.failed(error);
+      const bytes = ops.reduce((sum, op) => sum + multiOpBytes(op), multiFrameOverhead);
+      try {
+        const results = await this.session.multi(ops, bytes);
+        const failed = failedOp(results, ops);
+        if (!failed) return this.applied({ ops, bytes });
+        error = new ZkError(failed.error, failed.op.path);
+      } catch (retryError) {
+        if (!(retryError instanceof ZkError)) throw retryError;
+        error = retryError;
+      }
+    }
+    throw this.failed(error);
+  }
+
+  /** True when the target already shows the effect of `op` (read on the primary session). */
+  private async isApplied(op: MultiOp): Promise<boolean> {
+    switch (op.type) {
+      case "create": {
+        const [node, acl] = await Promise.all([
+          this.session.get(op.path),
+          this.session.acl(op.path),
+        ]);
+        if (!node || !acl) return false;
+        const type = nodeTypeOf(node.stat.ephemeralOwner);
+        const sameType =
+          createFlagsOf(type) === op.flags &&
+          (type !== "ttl" || ttlOf(node.stat.ephemeralOwner) === op.ttlMs);
+        if (node.data.equals(op.data) && sameAcl(acl.acl, op.acl as Acl[]) && sameType) return true;
+        throw new PreconditionFailed(
+          `Cannot create ${op.path} on ${this.session.label} as another client created it with different ${sameType ? "content" : "type"}`,
+          { hint: "Something else writes to the target: stop it, then rerun with --overwrite" },
+        );
+      }
+      case "setData": {
+        const node = await this.session.get(op.path);
+        return node?.data.equals(op.data) === true;
+      }
+      case "delete":
+        return (await this.session.exists(op.path)) === null;
+      case "check":
+        return false;
+    }
+  }
+
+  private applied(batch: Batch): void {
+    this.summary.ops += batch.ops.length;
+    this.summary.batches++;
+    this.summary.bytes += batch.bytes;
+    this.progress(false);
+  }
+
+  private failed(error: ZkError): Error {
+    const concurrent = this.options.concurrentCodes?.includes(error.code);
+    const what = `Cannot write to ${this.session.label} (${this.session.address.connect}): ${error.message}`;
+    if (concurrent) {
+      return new WriteConflict(`${what}; the tree changed while it was being written`, error.code, {
+        hint: this.options.hint,
+      });
+    }
+    return new ActionFailed(what, { hint: this.options.hint, cause: error });
+  }
+
+  private progress(force: boolean): void {
+    const now = performance.now();
+    if (!force && now - this.lastProgress < 200) return;
+    this.lastProgress = now;
+    this.session.log({
+      kind: "zk-progress",
+      ensemble: this.session.label,
+      phase: this.options.phase ?? "write",
+      done: this.summary.ops,
+      total: this.options.total ?? null,
+    });
+  }
+}
+
+/** The operation that failed a multi (the others report runtime inconsistency or ok). */
+function failedOp(
+  results: MultiResult[] | null,
+  ops: readonly MultiOp[],
+): { error: number; op: MultiOp } | null {
+  if (!results) return null;
+  const index = results.findIndex((r) => r.error !== 0 && r.error !== Code.runtimeInconsistency);
+  if (index === -1) return null;
+  return { error: (results[index] as MultiResult).error, op: ops[index] as MultiOp };
+}

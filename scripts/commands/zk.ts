@@ -1,0 +1,257 @@
+/**
+ * `zk copy | diff | snapshot | restore | rmr`: the tree tools. Each opens the sessions it needs,
+ * calls `lib/zk`, and prints a summary (or, with `--json`, NDJSON progress and a final
+ * `zk-result` object). Exit codes: 0 ok (diff: identical), 1 failed or refused (diff: different),
+ * 2 bad usage or input (diff: any error).
+ */
+import { formatMs, parseDuration } from "../../lib/duration.ts";
+import { ExitCode, ToolError, UsageError } from "../../lib/errors.ts";
+import { createLog, type Log } from "../../lib/log.ts";
+import { withProgressBar } from "../../lib/progress.ts";
+import { formatBytes } from "../../lib/zk/events.ts";
+import * as zk from "../../lib/zk/index.ts";
+
+/** Options shared by every `zk` subcommand. */
+export interface ZkOptions {
+  json?: boolean;
+  verbose?: boolean;
+  dryRun?: boolean;
+  sessionTimeout?: string;
+  timeout?: string;
+  sourceAuthEnv?: string;
+  targetAuthEnv?: string;
+}
+
+/** Options of `zk copy` and `zk restore`. */
+export interface ZkWriteOptions extends ZkOptions {
+  overwrite?: boolean;
+  mirror?: boolean;
+}
+
+type Side = "source" | "target";
+
+interface Outcome {
+  exitCode: number;
+  result: unknown;
+  lines: string[];
+}
+
+/** `zk copy SRC DST`. */
+export function zkCopy(src: string, dst: string, options: ZkWriteOptions): Promise<void> {
+  return run("copy", options, async (log) => {
+    const source = await open(src, "source", options, log, false);
+    const target = await open(dst, "target", options, log, options.dryRun);
+    try {
+      const result = await zk.copyTree(source, target, {
+        overwrite: options.overwrite,
+        mirror: options.mirror,
+      });
+      const { sourceStamps: _, ...printable } = result;
+      return { exitCode: ExitCode.ok, result: printable, lines: copyLines("copy", result) };
+    } finally {
+      await Promise.all([source.close(), target.close()]);
+    }
+  });
+}
+
+/** `zk diff SRC DST`: exit 0 identical, 1 different, 2 error. */
+export function zkDiff(src: string, dst: string, options: ZkOptions): Promise<void> {
+  return run("diff", options, async (log) => {
+    const source = await open(src, "source", options, log, false);
+    const target = await open(dst, "target", options, log, false);
+    try {
+      const result = await zk.diffTrees(source, target);
+      return {
+        exitCode: result.identical ? ExitCode.ok : ExitCode.failed,
+        result,
+        lines: diffLines(result),
+      };
+    } finally {
+      await Promise.all([source.close(), target.close()]);
+    }
+  });
+}
+
+/** `zk snapshot SRC -o FILE`. */
+export function zkSnapshot(src: string, options: ZkOptions & { output: string }): Promise<void> {
+  return run("snapshot", options, async (log) => {
+    const source = await open(src, "source", options, log, false);
+    try {
+      const result = await zk.snapshotTree(source, options.output);
+      const lines = [
+        `snapshot of ${source.address.connect}${result.root} written to ${result.file} in ${formatMs(result.durationMs)}`,
+        `  ${result.nodes} znodes, ${formatBytes(result.dataBytes)} of data, file ${formatBytes(result.fileBytes)}, sha256 ${result.sha256}`,
+        ...ephemeralLines("recorded (never restored)", result.ephemerals),
+      ];
+      return { exitCode: ExitCode.ok, result, lines };
+    } finally {
+      await source.close();
+    }
+  });
+}
+
+/** `zk restore FILE DST`: the tree goes to DST's path, or to the snapshot's root if DST has none. */
+export function zkRestore(file: string, dst: string, options: ZkWriteOptions): Promise<void> {
+  return run("restore", options, async (log) => {
+    const target = await open(dst, "target", options, log, options.dryRun);
+    try {
+      const result = await zk.restoreSnapshot(target, file, {
+        to: dst.includes("/") ? target.address.path : undefined,
+        overwrite: options.overwrite,
+        mirror: options.mirror,
+      });
+      return { exitCode: ExitCode.ok, result, lines: copyLines("restore", result) };
+    } finally {
+      await target.close();
+    }
+  });
+}
+
+/** `zk rmr SRC`. */
+export function zkRmr(
+  src: string,
+  options: ZkOptions & { expectSnapshot?: string; force?: boolean },
+): Promise<void> {
+  return run("rmr", options, async (log) => {
+    const session = await open(src, "source", options, log, options.dryRun);
+    try {
+      const result = await zk.removeTree(session, {
+        expectSnapshot: options.expectSnapshot,
+        force: options.force,
+      });
+      const verb = result.dryRun ? "would delete" : "deleted";
+      const lines = [
+        `${verb} ${result.deleted} znodes under ${result.ensemble}${result.root} in ${formatMs(result.durationMs)} (${result.batches} batches)`,
+        ...(result.snapshot ? [`  checked unchanged since snapshot ${result.snapshot}`] : []),
+        ...ephemeralLines("live, deleted with --force", result.ephemerals),
+      ];
+      return { exitCode: ExitCode.ok, result, lines };
+    } finally {
+      await session.close();
+    }
+  });
+}
+
+/** Runs a subcommand: logging, final output, and the zk exit-code contract. */
+async function run(
+  command: string,
+  options: ZkOptions,
+  work: (log: Log) => Promise<Outcome>,
+): Promise<void> {
+  const log = withProgressBar(createLog({ json: options.json, verbose: options.verbose }));
+  try {
+    const outcome = await work(log);
+    log.end();
+    if (options.json) {
+      const ok = outcome.exitCode === ExitCode.ok;
+      log({ kind: "zk-result", command, ok, exitCode: outcome.exitCode, result: outcome.result });
+    } else {
+      process.stdout.write(`${outcome.lines.join("\n")}\n`);
+    }
+    process.exitCode = outcome.exitCode;
+  } catch (error) {
+    log.end();
+    const mapped = mapError(command, error);
+    if (options.json) {
+      const result = { error: mapped.message, hint: mapped.hint ?? null };
+      log({ kind: "zk-result", command, ok: false, exitCode: mapped.exitCode, result });
+    }
+    throw mapped;
+  }
+}
+
+/** Refusals (exit 3 elsewhere) are failures here; diff reports every error as 2. */
+function mapError(command: string, error: unknown): ToolError {
+  const message = error instanceof Error ? error.message : String(error);
+  let mapped: ToolError;
+  if (error instanceof ToolError) {
+    const code = error.exitCode === ExitCode.notReady ? ExitCode.failed : error.exitCode;
+    mapped =
+      code === error.exitCode
+        ? error
+        : new ToolError(message, code, { hint: error.hint, cause: error.cause });
+  } else {
+    mapped = new ToolError(`Cannot finish zk ${command}: ${message}`, ExitCode.failed, {
+      cause: error instanceof zk.ZkError ? undefined : error,
+    });
+  }
+  if (command === "diff" && mapped.exitCode !== ExitCode.usage) {
+    return new ToolError(mapped.message, ExitCode.usage, {
+      hint: mapped.hint,
+      cause: mapped.cause,
+    });
+  }
+  return mapped;
+}
+
+async function open(
+  text: string,
+  side: Side,
+  options: ZkOptions,
+  log: Log,
+  dryRun: boolean | undefined,
+): Promise<zk.ZkSession> {
+  const address = zk.parseTreeAddress(text);
+  const named = side === "source" ? options.sourceAuthEnv : options.targetAuthEnv;
+  const envName = named ?? (side === "source" ? "PZM_SOURCE_ZK_DIGEST" : "PZM_TARGET_ZK_DIGEST");
+  return zk.openSession(address, {
+    log,
+    label: side,
+    dryRun,
+    digest: zk.digestFromEnv(envName, named !== undefined),
+    sessionTimeoutMs: duration(options.sessionTimeout, "--session-timeout", 10_000),
+    retryTimeoutMs: duration(options.timeout, "--timeout", 30_000),
+  });
+}
+
+function duration(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new UsageError(`Cannot use ${flag} ${text}: ${(error as Error).message}`);
+  }
+}
+
+function copyLines(command: "copy" | "restore", r: zk.RestoreResult): string[] {
+  const rate = r.durationMs > 0 ? Math.round((r.read / r.durationMs) * 1000) : r.read;
+  const verb = r.dryRun ? `${command} (dry run) would write` : `${command}: wrote`;
+  const lines = [
+    `${verb} ${r.source} → ${r.target} in ${formatMs(r.durationMs)} (${r.read} znodes read, ${rate.toLocaleString("en-US")} znodes/s)`,
+    `  created ${r.created}, data updated ${r.updated}, ACLs set ${r.aclsSet}, deleted ${r.deleted}, unchanged ${r.unchanged}; ${r.batches} batches, ${formatBytes(r.requestBytes)}`,
+  ];
+  if (r.createdParents.length > 0)
+    lines.push(`  created missing parents: ${r.createdParents.join(", ")}`);
+  if (r.reconciled > 0) lines.push(`  ${r.reconciled} batch(es) reconciled after a lost reply`);
+  lines.push(...ephemeralLines("skipped", r.skippedEphemerals));
+  return lines;
+}
+
+function ephemeralLines(what: string, list: zk.EphemeralNode[]): string[] {
+  if (list.length === 0) return [];
+  return [
+    `  ${list.length} ephemeral node(s) ${what}:`,
+    ...list.map((e) => `    ${e.path} (owner ${e.owner}${e.data ? `, data "${e.data}"` : ""})`),
+  ];
+}
+
+function diffLines(r: zk.DiffResult): string[] {
+  const lines = r.identical
+    ? [`identical: ${r.source} and ${r.target} (${r.sourceNodes} znodes)`]
+    : [`different: ${r.differences.length} difference(s) between ${r.source} and ${r.target}`];
+  for (const d of r.differences.slice(0, 200)) {
+    const sides =
+      d.kind === "missing"
+        ? `only in source (${d.source})`
+        : d.kind === "extra"
+          ? `only in target (${d.target})`
+          : `source ${d.source}; target ${d.target}`;
+    lines.push(`  ${d.kind.padEnd(7)} ${d.path}  ${sides}`);
+  }
+  if (r.differences.length > 200) {
+    lines.push(`  … and ${r.differences.length - 200} more (--json lists all)`);
+  }
+  lines.push(...ephemeralLines("skipped on the source", r.skippedEphemerals.source));
+  lines.push(...ephemeralLines("skipped on the target", r.skippedEphemerals.target));
+  return lines;
+}

@@ -1,0 +1,134 @@
+/**
+ * `npm run bench`: the tree tools on a Pegasus-shaped tree (100 tables × 256 partitions ≈ 25,700
+ * znodes, ≈ 10 MB, plus a held ephemeral LOCKNODE) between two local ZooKeeper servers. Each tool
+ * runs as the operator runs it — `bun scripts/main.ts zk …` in its own process — so times include
+ * start-up, and peak RSS is the process's own. The write ceiling (the same creates, prepared in
+ * memory and sent as multi batches, nothing read) is measured in the same run for comparison.
+ *
+ *   npm run bench [-- --tables 100 --partitions 256]
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { formatMs } from "../../lib/duration.ts";
+import { createLog } from "../../lib/log.ts";
+import { openSession, parseTreeAddress, TreeWriter } from "../../lib/zk/index.ts";
+import { openAcl } from "../../lib/zk/jute.ts";
+import { CreateFlags } from "../../lib/zk/protocol.ts";
+import { startZooKeepers, stopZooKeepers } from "../harness/zookeeper.ts";
+import { pegasusTree } from "./pegasus-tree.ts";
+
+const { values } = parseArgs({
+  options: {
+    tables: { type: "string", default: "100" },
+    partitions: { type: "string", default: "256" },
+  },
+});
+const root = join(import.meta.dir, "../..");
+const work = mkdtempSync(join(tmpdir(), "pzm-bench-"));
+const log = createLog({ write: () => {} });
+
+interface Run {
+  ms: number;
+  rssMb: number;
+  exitCode: number;
+  output: string;
+}
+
+/** Runs `zk …` in a fresh process; returns wall time, peak RSS and exit code. */
+async function zk(...args: string[]): Promise<Run> {
+  const started = performance.now();
+  const child = Bun.spawn([process.execPath, "scripts/main.ts", "zk", ...args], {
+    cwd: root,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [output, errors, exitCode] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  const ms = performance.now() - started;
+  const rssMb = (child.resourceUsage()?.maxRSS ?? 0) / 1_000_000;
+  return { ms, rssMb, exitCode, output: output + errors };
+}
+
+function expectExit(what: string, run: Run, code: number): Run {
+  if (run.exitCode !== code) {
+    throw new Error(`${what} exited ${run.exitCode}, expected ${code}:\n${run.output}`);
+  }
+  return run;
+}
+
+const tree = pegasusTree({ tables: Number(values.tables), partitions: Number(values.partitions) });
+const znodes = tree.ops.length + 1;
+const dataBytes = tree.ops.reduce(
+  (sum, op) => sum + (op.type === "create" ? op.data.length : 0),
+  0,
+);
+console.log(
+  `tree: ${znodes} znodes (${values.tables} tables × ${values.partitions} partitions + fixed nodes + 1 held LOCKNODE), ${(dataBytes / 1e6).toFixed(1)} MB of data`,
+);
+
+const [sourceServer, targetServer] = await startZooKeepers(2);
+if (!sourceServer || !targetServer) throw new Error("two servers expected");
+try {
+  const source = await openSession(parseTreeAddress(sourceServer.connectString), { log });
+  const target = await openSession(parseTreeAddress(targetServer.connectString), { log });
+  const write = async (session: typeof source, ops: typeof tree.ops) => {
+    const writer = new TreeWriter(session);
+    for (const op of ops) await writer.add(op);
+    await writer.finish();
+  };
+  await write(source, tree.ops);
+  await source.create({
+    path: `${tree.root}/lock/dsn.meta.server.leader/LOCKNODE`,
+    data: Buffer.from("meta1.example.com:34601"),
+    acl: openAcl,
+    flags: CreateFlags.ephemeralSequential,
+  });
+
+  // The ceiling: the same creates, already in memory, straight into the empty target.
+  const started = performance.now();
+  await write(target, tree.ops);
+  const ceilingMs = performance.now() - started;
+  await write(
+    target,
+    [...tree.ops].reverse().map((op) => ({ type: "delete" as const, path: op.path, version: -1 })),
+  );
+
+  const src = `${sourceServer.connectString}${tree.root}`;
+  const dst = `${targetServer.connectString}${tree.root}`;
+  const file = join(work, "c1.zksnap");
+  const copy = expectExit("zk copy", await zk("copy", src, dst), 0);
+  const diff = expectExit("zk diff", await zk("diff", src, dst), 0);
+  const snapshot = expectExit("zk snapshot", await zk("snapshot", src, "-o", file), 0);
+  const rmr = expectExit("zk rmr", await zk("rmr", dst), 0);
+  const restore = expectExit("zk restore", await zk("restore", file, dst), 0);
+  const again = expectExit("zk diff after restore", await zk("diff", src, dst), 0);
+  const refused = expectExit("zk rmr with a live LOCKNODE", await zk("rmr", src), 1);
+
+  const rate = (ms: number) =>
+    `${Math.round((znodes / ms) * 1000).toLocaleString("en-US")} znodes/s`;
+  const rows: [string, string, string][] = [
+    ["write ceiling (multi creates, in memory)", formatMs(ceilingMs), rate(ceilingMs)],
+    ["zk copy", formatMs(copy.ms), `${rate(copy.ms)}, peak RSS ${copy.rssMb.toFixed(0)} MB`],
+    ["zk diff", formatMs(diff.ms), `peak RSS ${diff.rssMb.toFixed(0)} MB`],
+    ["zk copy + zk diff", formatMs(copy.ms + diff.ms), ""],
+    ["zk snapshot", formatMs(snapshot.ms), `peak RSS ${snapshot.rssMb.toFixed(0)} MB`],
+    ["zk rmr", formatMs(rmr.ms), `${rate(rmr.ms)}, peak RSS ${rmr.rssMb.toFixed(0)} MB`],
+    ["zk restore", formatMs(restore.ms), `peak RSS ${restore.rssMb.toFixed(0)} MB`],
+    ["zk diff after restore", formatMs(again.ms), "identical"],
+    ["zk rmr with the LOCKNODE held", formatMs(refused.ms), "refused, exit 1"],
+  ];
+  for (const [what, time, note] of rows)
+    console.log(`${what.padEnd(42)} ${time.padStart(8)}  ${note}`);
+  const peak = Math.max(copy.rssMb, diff.rssMb, snapshot.rssMb, rmr.rssMb, restore.rssMb);
+  console.log(`peak RSS of any zk process: ${peak.toFixed(0)} MB`);
+  await source.close();
+  await target.close();
+} finally {
+  await stopZooKeepers();
+  rmSync(work, { recursive: true, force: true });
+}
