@@ -53,8 +53,12 @@ const formatters: Formatters = {
     `    ${e.ok === null ? (e.phase === "pre" ? "before:" : "after: ") : e.ok ? "ok  " : "FAIL"} ${e.title}${e.ok === null ? "" : ` — ${e.evidence}`}`,
   summary: (e) => {
     const steps = Object.entries(e.outcomes).map(([id, outcome]) => `  ${id}: ${outcome}`);
-    const blind = e.blindMs === undefined ? "" : `; leader blind for ${(e.blindMs / 1000).toFixed(1)} s`;
-    return [`${e.method} method: ${(e.wallMs / 1000).toFixed(1)} s wall time${blind}`, ...steps].join("\n");
+    const blind =
+      e.blindMs === undefined ? "" : `; leader blind for ${(e.blindMs / 1000).toFixed(1)} s`;
+    return [
+      `${e.method} method: ${(e.wallMs / 1000).toFixed(1)} s wall time${blind}`,
+      ...steps,
+    ].join("\n");
   },
   info: (e) => e.message,
   warn: (e) => `warning: ${e.message}`,

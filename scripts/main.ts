@@ -33,37 +33,52 @@ program
   .action(async (options) => (await import("./commands/validate.ts")).validate(options));
 
 const methodOption = () =>
-  new Option("-m, --method <method>", "the migration method: copy (upstream method 2)").makeOptionMandatory();
+  new Option(
+    "-m, --method <method>",
+    "the migration method: copy (upstream method 2)",
+  ).makeOptionMandatory();
 
 program
   .command("check")
   .summary("read-only preflight: could the migration start now? (exit 0 ready, 3 not)")
-  .description("Check both ensembles, the shell, every node and every meta config without changing anything. Exit 0 ready, 3 not ready (each failing check named), 2 bad inventory.")
+  .description(
+    "Check both ensembles, the shell, every node and every meta config without changing anything. Exit 0 ready, 3 not ready (each failing check named), 2 bad inventory.",
+  )
   .addOption(inventoryOption())
   .addOption(methodOption())
   .option("--json", "print NDJSON events")
-  .action(async (options) => (await import("./commands/check.ts")).check({ ...options, verbose: program.opts().verbose }));
+  .action(async (options) =>
+    (await import("./commands/check.ts")).check({ ...options, verbose: program.opts().verbose }),
+  );
 
 program
   .command("plan")
   .summary("print every step, its checks and exact commands; touch nothing")
-  .description("A dry run of the runbook: every step with its checks, the exact commands, the config diffs and the number of znodes to copy. Nothing is changed.")
+  .description(
+    "A dry run of the runbook: every step with its checks, the exact commands, the config diffs and the number of znodes to copy. Nothing is changed.",
+  )
   .addOption(inventoryOption())
   .addOption(methodOption())
   .option("--clean-old", "include deleting the old subtree (step 7)")
   .option("--json", "print NDJSON events")
-  .action(async (options) => (await import("./commands/plan.ts")).plan({ ...options, verbose: program.opts().verbose }));
+  .action(async (options) =>
+    (await import("./commands/plan.ts")).plan({ ...options, verbose: program.opts().verbose }),
+  );
 
 program
   .command("run")
   .summary("run the runbook, resuming from the journal")
-  .description("Run every step in order, each checked before and after and journaled; a finished step is verified and skipped, so an interrupted run resumes. Asks before destructive steps on a TTY unless --yes.")
+  .description(
+    "Run every step in order, each checked before and after and journaled; a finished step is verified and skipped, so an interrupted run resumes. Asks before destructive steps on a TTY unless --yes.",
+  )
   .addOption(inventoryOption())
   .addOption(methodOption())
   .option("--yes", "do not ask before destructive steps")
   .option("--clean-old", "also delete the old subtree once the new cluster is healthy")
   .option("--json", "print NDJSON events")
-  .action(async (options) => (await import("./commands/run.ts")).run({ ...options, verbose: program.opts().verbose }));
+  .action(async (options) =>
+    (await import("./commands/run.ts")).run({ ...options, verbose: program.opts().verbose }),
+  );
 
 program
   .command("status")
@@ -80,7 +95,9 @@ program
   .option("--dry-run", "print what the step would do; change nothing")
   .option("--yes", "do not ask before destructive actions")
   .option("--json", "print NDJSON events")
-  .action(async (id, options) => (await import("./commands/step.ts")).step(id, { ...options, verbose: program.opts().verbose }));
+  .action(async (id, options) =>
+    (await import("./commands/step.ts")).step(id, { ...options, verbose: program.opts().verbose }),
+  );
 
 const zkCommand = program
   .command("zk")

@@ -31,7 +31,13 @@ export const preflight: Check<MigrationContext>[] = [
 /** Evaluates every preflight check (none stops the others) and sets the exit code. */
 export async function check(options: CheckOptions): Promise<void> {
   const runbook = await runbookOf(options.method);
-  const ctx = createContext({ inventoryFile: options.inventory, method: runbook.method, dryRun: true, json: options.json, verbose: options.verbose });
+  const ctx = createContext({
+    inventoryFile: options.inventory,
+    method: runbook.method,
+    dryRun: true,
+    json: options.json,
+    verbose: options.verbose,
+  });
   const failed: string[] = [];
   try {
     for (const check of preflight) {
@@ -39,14 +45,30 @@ export async function check(options: CheckOptions): Promise<void> {
       try {
         seen = await check.observe(ctx);
       } catch (error) {
-        seen = { ok: false, evidence: error instanceof Error ? (error.message.split("\n")[0] as string) : String(error) };
+        seen = {
+          ok: false,
+          evidence:
+            error instanceof Error ? (error.message.split("\n")[0] as string) : String(error),
+        };
       }
-      ctx.log({ kind: "check", step: "check", phase: "pre", title: check.title, ok: seen.ok, evidence: seen.evidence });
+      ctx.log({
+        kind: "check",
+        step: "check",
+        phase: "pre",
+        title: check.title,
+        ok: seen.ok,
+        evidence: seen.evidence,
+      });
       if (!seen.ok) failed.push(check.title);
     }
   } finally {
     await closeContext(ctx);
   }
-  ctx.log({ kind: "info", message: failed.length ? `not ready: ${failed.length} check${failed.length > 1 ? "s" : ""} failed: ${failed.join("; ")}` : "ready: every check passed" });
+  ctx.log({
+    kind: "info",
+    message: failed.length
+      ? `not ready: ${failed.length} check${failed.length > 1 ? "s" : ""} failed: ${failed.join("; ")}`
+      : "ready: every check passed",
+  });
   process.exitCode = failed.length ? ExitCode.notReady : ExitCode.ok;
 }

@@ -14,14 +14,24 @@ export interface PlanOptions {
 /** Runs the runbook with every door in dry-run: changes are printed, reads still run. */
 export async function plan(options: PlanOptions): Promise<void> {
   const runbook = await runbookOf(options.method);
-  const steps = options.cleanOld && runbook.cleanUp ? [...runbook.steps, runbook.cleanUp] : runbook.steps;
+  const steps =
+    options.cleanOld && runbook.cleanUp ? [...runbook.steps, runbook.cleanUp] : runbook.steps;
   const { ctx } = await executeSteps(
     steps,
     runbook.method,
-    { inventoryFile: options.inventory, dryRun: true, cleanOld: options.cleanOld, json: options.json, verbose: options.verbose },
+    {
+      inventoryFile: options.inventory,
+      dryRun: true,
+      cleanOld: options.cleanOld,
+      json: options.json,
+      verbose: options.verbose,
+    },
     `plan --method ${options.method}`,
   );
   if (!options.cleanOld && runbook.cleanUp) {
-    ctx.log({ kind: "info", message: `(${runbook.cleanUp.id} — ${runbook.cleanUp.title} — runs only with --clean-old)` });
+    ctx.log({
+      kind: "info",
+      message: `(${runbook.cleanUp.id} — ${runbook.cleanUp.title} — runs only with --clean-old)`,
+    });
   }
 }

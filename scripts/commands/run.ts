@@ -17,12 +17,19 @@ export interface RunOptions {
 /** Runs every step (and the clean-up with `--clean-old`), then prints a summary with timings. */
 export async function run(options: RunOptions): Promise<void> {
   const runbook = await runbookOf(options.method);
-  const steps: Step<MigrationContext>[] = options.cleanOld && runbook.cleanUp ? [...runbook.steps, runbook.cleanUp] : runbook.steps;
+  const steps: Step<MigrationContext>[] =
+    options.cleanOld && runbook.cleanUp ? [...runbook.steps, runbook.cleanUp] : runbook.steps;
   const started = performance.now();
   const { outcomes, ctx } = await executeSteps(
     steps,
     runbook.method,
-    { inventoryFile: options.inventory, yes: options.yes, cleanOld: options.cleanOld, json: options.json, verbose: options.verbose },
+    {
+      inventoryFile: options.inventory,
+      yes: options.yes,
+      cleanOld: options.cleanOld,
+      json: options.json,
+      verbose: options.verbose,
+    },
     `run --method ${options.method}`,
   );
   if (Object.keys(outcomes).length === steps.length) ctx.journal.finishRun();
@@ -36,6 +43,9 @@ export async function run(options: RunOptions): Promise<void> {
     ...(blindAt && blindEndedAt ? { blindMs: Date.parse(blindEndedAt) - Date.parse(blindAt) } : {}),
   });
   if (!options.cleanOld && runbook.cleanUp && !ctx.journal.isDone(runbook.cleanUp.id)) {
-    ctx.log({ kind: "info", message: `The old subtree is kept. Delete it later with \`step ${runbook.cleanUp.id} -i ${options.inventory}\` or \`run … --clean-old\`.` });
+    ctx.log({
+      kind: "info",
+      message: `The old subtree is kept. Delete it later with \`step ${runbook.cleanUp.id} -i ${options.inventory}\` or \`run … --clean-old\`.`,
+    });
   }
 }

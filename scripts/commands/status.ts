@@ -15,7 +15,11 @@ export async function status(options: StatusOptions): Promise<void> {
   const inventory = loadInventory(options.inventory);
   const journal = Journal.read(inventory.stateDir, false);
   if (!journal) {
-    process.stdout.write(options.json ? `${JSON.stringify({ cluster: inventory.cluster, journal: null })}\n` : `No migration recorded for cluster ${inventory.cluster} (state dir ${inventory.stateDir}).\n`);
+    process.stdout.write(
+      options.json
+        ? `${JSON.stringify({ cluster: inventory.cluster, journal: null })}\n`
+        : `No migration recorded for cluster ${inventory.cluster} (state dir ${inventory.stateDir}).\n`,
+    );
     return;
   }
   const data = journal.snapshot;
@@ -29,13 +33,17 @@ export async function status(options: StatusOptions): Promise<void> {
   ];
   for (const step of stepsOf(await runbookOf(data.method))) {
     const record = data.steps[step.id];
-    const state = record ? `${record.status}${record.durationMs === undefined ? "" : ` in ${formatMs(record.durationMs)}`}${record.attempts > 1 ? `, ${record.attempts} attempts` : ""}` : "not started";
+    const state = record
+      ? `${record.status}${record.durationMs === undefined ? "" : ` in ${formatMs(record.durationMs)}`}${record.attempts > 1 ? `, ${record.attempts} attempts` : ""}`
+      : "not started";
     lines.push(`  ${step.id.padEnd(26)} ${state.padEnd(28)} ${step.title}`);
     if (record?.error) lines.push(`      error: ${record.error}`);
     const last = record?.evidence.at(-1);
-    if (last) lines.push(`      last check: ${last.ok ? "ok" : "FAIL"} ${last.title} — ${last.evidence}`);
+    if (last)
+      lines.push(`      last check: ${last.ok ? "ok" : "FAIL"} ${last.title} — ${last.evidence}`);
   }
   const backups = Object.entries(data.backups);
-  if (backups.length) lines.push("backups:", ...backups.map(([name, path]) => `  ${name}: ${path}`));
+  if (backups.length)
+    lines.push("backups:", ...backups.map(([name, path]) => `  ${name}: ${path}`));
   process.stdout.write(`${lines.join("\n")}\n`);
 }

@@ -1,7 +1,7 @@
 /** `step ID -i FILE [--dry-run] [--yes]`: one runbook step, with its checks and journal. */
 import { UsageError } from "../../lib/errors.ts";
-import { Journal } from "../../lib/journal.ts";
 import { loadInventory } from "../../lib/inventory.ts";
+import { Journal } from "../../lib/journal.ts";
 import { executeSteps } from "../runbook/execute.ts";
 import { runbookOf, stepsOf } from "../runbook/methods.ts";
 
@@ -20,12 +20,29 @@ export async function step(id: string, options: StepOptions): Promise<void> {
   const runbook = await runbookOf(method);
   const found = stepsOf(runbook).find((s) => s.id === id || s.id.startsWith(`${id}-`));
   if (!found) {
-    throw new UsageError(`Cannot run step ${id}: no such step`, { hint: `Steps: ${stepsOf(runbook).map((s) => s.id).join(", ")}` });
+    throw new UsageError(`Cannot run step ${id}: no such step`, {
+      hint: `Steps: ${stepsOf(runbook)
+        .map((s) => s.id)
+        .join(", ")}`,
+    });
   }
   const inventory = loadInventory(options.inventory);
   const journal = Journal.read(inventory.stateDir, false);
   if (journal && journal.method !== runbook.method && !journal.snapshot.finishedAt) {
-    throw new UsageError(`Cannot run ${found.id}: a ${journal.method} migration is in progress`, { hint: "See `status -i FILE`." });
+    throw new UsageError(`Cannot run ${found.id}: a ${journal.method} migration is in progress`, {
+      hint: "See `status -i FILE`.",
+    });
   }
-  await executeSteps([found], runbook.method, { inventoryFile: options.inventory, dryRun: options.dryRun, yes: options.yes, json: options.json, verbose: options.verbose }, `step ${found.id}`);
+  await executeSteps(
+    [found],
+    runbook.method,
+    {
+      inventoryFile: options.inventory,
+      dryRun: options.dryRun,
+      yes: options.yes,
+      json: options.json,
+      verbose: options.verbose,
+    },
+    `step ${found.id}`,
+  );
 }

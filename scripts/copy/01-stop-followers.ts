@@ -7,7 +7,12 @@
  * every later health check compares against them.
  */
 import type { Step } from "../../lib/step.ts";
-import { everyNodeAlive, followersStopped, leaderServes, shellNamesTheCluster } from "../runbook/checks.ts";
+import {
+  everyNodeAlive,
+  followersStopped,
+  leaderServes,
+  shellNamesTheCluster,
+} from "../runbook/checks.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import { runAlone } from "../runbook/execute.ts";
 import { baseline } from "../runbook/health.ts";

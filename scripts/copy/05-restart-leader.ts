@@ -18,10 +18,16 @@ const restartLeader: Step<MigrationContext> = {
   preconditions: [everyConfigPointsAt("target"), followersStopped],
   run: async (ctx) => {
     const leader = await leaderMeta(ctx);
-    const onTarget = !ctx.dryRun && (await ctx.shell.clusterInfo().then((i) => i.zookeeperHosts === ctx.inventory.zookeeper.target, () => false));
+    const onTarget =
+      !ctx.dryRun &&
+      (await ctx.shell.clusterInfo().then(
+        (i) => i.zookeeperHosts === ctx.inventory.zookeeper.target,
+        () => false,
+      ));
     if (!onTarget) {
       await ensureMetaStopped(ctx, leader);
-      if (!ctx.journal.fact("blindEndedAt")) ctx.journal.setFact("blindEndedAt", new Date().toISOString());
+      if (!ctx.journal.fact("blindEndedAt"))
+        ctx.journal.setFact("blindEndedAt", new Date().toISOString());
       await ensureMetaStarted(ctx, leader);
     }
     await waitHealthy(ctx, "target");

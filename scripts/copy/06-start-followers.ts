@@ -3,7 +3,7 @@
  * normal state". The followers read the switched config, so they wait on the new ensemble's lock;
  * each running meta must hold a lock node there before the old subtree may be cleaned.
  */
-import type { Step } from "../../lib/step.ts";
+import { type Step, waitUntil } from "../../lib/step.ts";
 import { clusterHealthyOn, everyConfigPointsAt, everyMetaRunning } from "../runbook/checks.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import { runAlone } from "../runbook/execute.ts";
@@ -17,6 +17,12 @@ const startFollowers: Step<MigrationContext> = {
   preconditions: [everyConfigPointsAt("target"), clusterHealthyOn("target")],
   run: async (ctx) => {
     for (const meta of await followerMetas(ctx)) await ensureMetaStarted(ctx, meta);
+    await waitUntil(
+      ctx,
+      () => everyMetaLocksOnTarget.observe(ctx),
+      ctx.inventory.timeouts.metaStartMs,
+      "every meta holding a lock node on the target",
+    );
     await waitHealthy(ctx, "target");
   },
   postconditions: [everyMetaRunning, everyMetaLocksOnTarget, clusterHealthyOn("target")],

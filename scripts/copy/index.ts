@@ -10,7 +10,14 @@ import startFollowers from "./06-start-followers.ts";
 import cleanOldZk from "./07-clean-old-zk.ts";
 
 /** Steps 1–6: the migration itself. */
-export const copySteps: Step<MigrationContext>[] = [stopFollowers, setBlind, copyTree, switchConfig, restartLeader, startFollowers];
+export const copySteps: Step<MigrationContext>[] = [
+  stopFollowers,
+  setBlind,
+  copyTree,
+  switchConfig,
+  restartLeader,
+  startFollowers,
+];
 
 /** Step 7: deleting the old subtree, only on explicit request (`--clean-old`, or `step copy/07-clean-old-zk`). */
 export const copyCleanUp: Step<MigrationContext> = cleanOldZk;

@@ -21,14 +21,19 @@ export function shellNamesTheCluster(ensemble: "source" | "target"): MigrationCh
       const expectedHosts = ctx.inventory.zookeeper[ensemble];
       const problems = [
         info.zookeeperRoot !== root && `zookeeper_root is ${info.zookeeperRoot}, expected ${root}`,
-        info.zookeeperHosts !== expectedHosts && `zookeeper_hosts is ${info.zookeeperHosts}, expected ${expectedHosts}`,
+        info.zookeeperHosts !== expectedHosts &&
+          `zookeeper_hosts is ${info.zookeeperHosts}, expected ${expectedHosts}`,
         !ctx.inventory.metaServers.some((m) => m.address === info.primaryMetaServer) &&
           `primary_meta_server ${info.primaryMetaServer || "(none)"} is not in the inventory`,
-        info.clusterName !== undefined && info.clusterName !== ctx.inventory.cluster && `cluster_name is ${info.clusterName}, expected ${ctx.inventory.cluster}`,
+        info.clusterName !== undefined &&
+          info.clusterName !== ctx.inventory.cluster &&
+          `cluster_name is ${info.clusterName}, expected ${ctx.inventory.cluster}`,
       ].filter((p): p is string => typeof p === "string");
       return {
         ok: problems.length === 0,
-        evidence: problems.length ? problems.join("; ") : `root ${info.zookeeperRoot} on ${info.zookeeperHosts}, primary ${info.primaryMetaServer}, level ${info.metaFunctionLevel}`,
+        evidence: problems.length
+          ? problems.join("; ")
+          : `root ${info.zookeeperRoot} on ${info.zookeeperHosts}, primary ${info.primaryMetaServer}, level ${info.metaFunctionLevel}`,
       };
     },
   };
@@ -49,7 +54,10 @@ export const everyNodeAlive: MigrationCheck = {
       missing.length && `not known to the meta: ${missing.join(", ")}`,
       unlisted.length && `not in the inventory's replica_servers: ${unlisted.join(", ")}`,
     ].filter((p): p is string => typeof p === "string");
-    return { ok: problems.length === 0, evidence: `${nodes.length - dead.length} of ${nodes.length} ALIVE${problems.length ? `; ${problems.join("; ")}` : ""}` };
+    return {
+      ok: problems.length === 0,
+      evidence: `${nodes.length - dead.length} of ${nodes.length} ALIVE${problems.length ? `; ${problems.join("; ")}` : ""}`,
+    };
   },
 };
 
@@ -58,7 +66,12 @@ export const followersStopped: MigrationCheck = {
   title: "Every follower meta is stopped",
   observe: async (ctx) => {
     const { running, stopped } = await metaProcesses(ctx, await followerMetas(ctx));
-    return { ok: running.length === 0, evidence: running.length ? `still running: ${running.join(", ")}` : `stopped: ${stopped.join(", ") || "(no followers)"}` };
+    return {
+      ok: running.length === 0,
+      evidence: running.length
+        ? `still running: ${running.join(", ")}`
+        : `stopped: ${stopped.join(", ") || "(no followers)"}`,
+    };
   },
 };
 
@@ -67,7 +80,12 @@ export const everyMetaRunning: MigrationCheck = {
   title: "Every meta server runs",
   observe: async (ctx) => {
     const { running, stopped } = await metaProcesses(ctx, ctx.inventory.metaServers);
-    return { ok: stopped.length === 0, evidence: stopped.length ? `stopped: ${stopped.join(", ")}` : `running: ${running.join(", ")}` };
+    return {
+      ok: stopped.length === 0,
+      evidence: stopped.length
+        ? `stopped: ${stopped.join(", ")}`
+        : `running: ${running.join(", ")}`,
+    };
   },
 };
 
@@ -103,7 +121,9 @@ export function everyConfigPointsAt(ensemble: "source" | "target"): MigrationChe
       return {
         ok: wrong.length === 0,
         evidence: wrong.length
-          ? wrong.map((f) => `${f.config.file}: hosts_list = ${f.settings.zookeeperHosts}`).join("; ")
+          ? wrong
+              .map((f) => `${f.config.file}: hosts_list = ${f.settings.zookeeperHosts}`)
+              .join("; ")
           : `${files.length} configs use ${ctx.inventory.zookeeper[ensemble]}`,
       };
     },
@@ -112,5 +132,8 @@ export function everyConfigPointsAt(ensemble: "source" | "target"): MigrationChe
 
 /** §11 health with the leader on `ensemble`, against the baseline. */
 export function clusterHealthyOn(ensemble: "source" | "target"): MigrationCheck {
-  return { title: `The cluster is healthy on the ${ensemble} ensemble`, observe: (ctx) => clusterHealth(ctx, ensemble) };
+  return {
+    title: `The cluster is healthy on the ${ensemble} ensemble`,
+    observe: (ctx) => clusterHealth(ctx, ensemble),
+  };
 }

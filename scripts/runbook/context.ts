@@ -43,14 +43,23 @@ export function createContext(options: ContextOptions): MigrationContext {
   const inventory = loadInventory(options.inventoryFile);
   const log = options.log ?? createLog({ json: options.json, verbose: options.verbose });
   const dryRun = options.dryRun ?? false;
-  const hosts = new Hosts({ log, dryRun, timeoutMs: inventory.timeouts.commandMs, ssh: inventory.ssh });
+  const hosts = new Hosts({
+    log,
+    dryRun,
+    timeoutMs: inventory.timeouts.commandMs,
+    ssh: inventory.ssh,
+  });
   return {
     inventory,
     log,
     dryRun,
     yes: options.yes ?? false,
     cleanOld: options.cleanOld ?? false,
-    journal: Journal.open(inventory.stateDir, { cluster: inventory.cluster, method: options.method }, { persist: !dryRun }),
+    journal: Journal.open(
+      inventory.stateDir,
+      { cluster: inventory.cluster, method: options.method },
+      { persist: !dryRun },
+    ),
     hosts,
     shell: new PegasusShell({ inventory, hosts, log }),
     zk: new ZkEnsembles(inventory, log, dryRun),

@@ -6,7 +6,12 @@ import { Command } from "commander";
 import { describeError, ExitCode } from "../../lib/errors.ts";
 import type { Method } from "../../lib/journal.ts";
 import { runStep, runSteps, type Step, type StepOutcome } from "../../lib/step.ts";
-import { closeContext, type ContextOptions, createContext, type MigrationContext } from "./context.ts";
+import {
+  type ContextOptions,
+  closeContext,
+  createContext,
+  type MigrationContext,
+} from "./context.ts";
 
 /** Options shared by `run`, `step` and `plan`. */
 export type ExecuteOptions = Omit<ContextOptions, "method">;
@@ -25,7 +30,10 @@ export async function executeSteps(
   const ctx = createContext({ ...options, method });
   const lock = ctx.journal.lock(describe);
   try {
-    const outcomes = steps.length === 1 ? { [steps[0]?.id as string]: await runStep(steps[0] as Step<MigrationContext>, ctx) } : await runSteps(steps, ctx);
+    const outcomes =
+      steps.length === 1
+        ? { [steps[0]?.id as string]: await runStep(steps[0] as Step<MigrationContext>, ctx) }
+        : await runSteps(steps, ctx);
     return { outcomes, ctx };
   } finally {
     lock?.release();
@@ -49,10 +57,22 @@ export async function runAlone(step: Step<MigrationContext>, method: Method): Pr
   try {
     program.parse(process.argv);
     const o = program.opts();
-    await executeSteps([step], method, { inventoryFile: o.inventory, dryRun: o.dryRun, yes: o.yes, json: o.json, verbose: o.verbose }, `step ${step.id}`);
+    await executeSteps(
+      [step],
+      method,
+      {
+        inventoryFile: o.inventory,
+        dryRun: o.dryRun,
+        yes: o.yes,
+        json: o.json,
+        verbose: o.verbose,
+      },
+      `step ${step.id}`,
+    );
   } catch (error) {
     if ((error as { code?: string }).code?.startsWith("commander.")) {
-      process.exitCode = (error as { exitCode: number }).exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      process.exitCode =
+        (error as { exitCode: number }).exitCode === 0 ? ExitCode.ok : ExitCode.usage;
       return;
     }
     const { text, exitCode } = describeError(error, program.opts().verbose === true);

@@ -26,15 +26,26 @@ export interface Baseline {
 export async function baseline(ctx: MigrationContext): Promise<Baseline> {
   const recorded = ctx.journal.fact<Baseline>("baseline");
   if (recorded) return recorded;
-  const [info, nodes, tables] = await ctx.shell.observe([clusterInfoCommand(), nodesCommand(), tablesCommand()]);
+  const [info, nodes, tables] = await ctx.shell.observe([
+    clusterInfoCommand(),
+    nodesCommand(),
+    tablesCommand(),
+  ]);
   const taken: Baseline = {
     takenAt: new Date().toISOString(),
     leader: info.primaryMetaServer,
     zookeeperHosts: info.zookeeperHosts,
-    nodes: nodes.nodes.map((n) => ({ address: n.address, status: n.status, replicaCount: n.replicaCount })),
+    nodes: nodes.nodes.map((n) => ({
+      address: n.address,
+      status: n.status,
+      replicaCount: n.replicaCount,
+    })),
     tables: tables.tables.filter((t) => t.status === "AVAILABLE").map((t) => t.name),
   };
-  ctx.journal.keepBackup("shell/baseline.json", `${JSON.stringify({ clusterInfo: info, nodes, tables }, null, 2)}\n`);
+  ctx.journal.keepBackup(
+    "shell/baseline.json",
+    `${JSON.stringify({ clusterInfo: info, nodes, tables }, null, 2)}\n`,
+  );
   ctx.journal.setFact("baseline", taken);
   return taken;
 }
@@ -43,15 +54,29 @@ export async function baseline(ctx: MigrationContext): Promise<Baseline> {
  * Observes §11 health with the leader on `ensemble`, against the baseline's nodes and tables.
  * @example await clusterHealth(ctx, "target") // { ok: false, evidence: "allNodesAlive: 4 of 5 …" }
  */
-export async function clusterHealth(ctx: MigrationContext, ensemble: "source" | "target"): Promise<Observation> {
+export async function clusterHealth(
+  ctx: MigrationContext,
+  ensemble: "source" | "target",
+): Promise<Observation> {
   const before = await baseline(ctx);
-  const expected = expectationsFor(ctx.inventory, ensemble, { nodes: before.nodes.map((n) => n.address), tables: before.tables });
+  const expected = expectationsFor(ctx.inventory, ensemble, {
+    nodes: before.nodes.map((n) => n.address),
+    tables: before.tables,
+  });
   const report = evaluateHealth(await observeHealth(ctx.shell), expected);
   const shown = report.healthy ? report.conditions : report.failed;
   return { ok: report.healthy, evidence: shown.map((c) => `${c.id}: ${c.evidence}`).join("; ") };
 }
 
 /** Waits until the cluster is healthy on `ensemble` (timeouts.healthy). */
-export async function waitHealthy(ctx: MigrationContext, ensemble: "source" | "target"): Promise<void> {
-  await waitUntil(ctx, () => clusterHealth(ctx, ensemble), ctx.inventory.timeouts.healthyMs, `the cluster healthy on the ${ensemble} ensemble`);
+export async function waitHealthy(
+  ctx: MigrationContext,
+  ensemble: "source" | "target",
+): Promise<void> {
+  await waitUntil(
+    ctx,
+    () => clusterHealth(ctx, ensemble),
+    ctx.inventory.timeouts.healthyMs,
+    `the cluster healthy on the ${ensemble} ensemble`,
+  );
 }

@@ -28,17 +28,24 @@ export interface MetaConfigFile {
  * exactly once, `cluster_root` equal to the inventory's root.
  * @throws {PreconditionFailed} Naming the file, line and what is wrong.
  */
-export async function readMetaConfig(ctx: MigrationContext, meta: MetaServer): Promise<MetaConfigFile> {
+export async function readMetaConfig(
+  ctx: MigrationContext,
+  meta: MetaServer,
+): Promise<MetaConfigFile> {
   const where = meta.host === "local" ? meta.config : `${meta.host}:${meta.config}`;
   const text = await ctx.hosts.readFile(meta.host, meta.config);
   const config = parseMetaConfig(text, where);
   verifyConfigIsLive(config);
   const settings = readMetaSettings(config);
-  const duplicate = config.duplicates.find((d) => d.section === "zookeeper" && d.key === "hosts_list");
+  const duplicate = config.duplicates.find(
+    (d) => d.section === "zookeeper" && d.key === "hosts_list",
+  );
   if (settings.zookeeperHosts === undefined || duplicate) {
     throw new PreconditionFailed(
       `Cannot use meta config ${where} as [zookeeper] hosts_list must occur exactly once: ${duplicate ? `found again at line ${duplicate.line}` : "it is missing"}`,
-      { hint: "The meta reads its ensemble from [zookeeper] hosts_list (not [meta_server] hosts_list); fix the file by hand." },
+      {
+        hint: "The meta reads its ensemble from [zookeeper] hosts_list (not [meta_server] hosts_list); fix the file by hand.",
+      },
     );
   }
   if (settings.clusterRoot !== ctx.inventory.zookeeper.root) {
@@ -51,9 +58,16 @@ export async function readMetaConfig(ctx: MigrationContext, meta: MetaServer): P
 }
 
 /** The ensemble a config points at: `source`, `target` or `other`. */
-export function ensembleOf(ctx: MigrationContext, file: MetaConfigFile): "source" | "target" | "other" {
+export function ensembleOf(
+  ctx: MigrationContext,
+  file: MetaConfigFile,
+): "source" | "target" | "other" {
   const hosts = file.settings.zookeeperHosts;
-  return hosts === ctx.inventory.zookeeper.source ? "source" : hosts === ctx.inventory.zookeeper.target ? "target" : "other";
+  return hosts === ctx.inventory.zookeeper.source
+    ? "source"
+    : hosts === ctx.inventory.zookeeper.target
+      ? "target"
+      : "other";
 }
 
 /**
@@ -61,7 +75,11 @@ export function ensembleOf(ctx: MigrationContext, file: MetaConfigFile): "source
  * nothing when it already points there. The write is a change: printed under `--dry-run`.
  * @throws {PreconditionFailed} If the config points at neither ensemble.
  */
-export async function switchMetaConfig(ctx: MigrationContext, meta: MetaServer, to: "source" | "target"): Promise<void> {
+export async function switchMetaConfig(
+  ctx: MigrationContext,
+  meta: MetaServer,
+  to: "source" | "target",
+): Promise<void> {
   const file = await readMetaConfig(ctx, meta);
   const now = ensembleOf(ctx, file);
   if (now === to) {
@@ -71,11 +89,17 @@ export async function switchMetaConfig(ctx: MigrationContext, meta: MetaServer, 
   if (now === "other") {
     throw new PreconditionFailed(
       `Cannot switch ${file.config.file} as its [zookeeper] hosts_list ${file.settings.zookeeperHosts} is neither the source nor the target ensemble`,
-      { hint: "Someone edited this config; compare it with zookeeper.source/target in the inventory." },
+      {
+        hint: "Someone edited this config; compare it with zookeeper.source/target in the inventory.",
+      },
     );
   }
   ctx.journal.keepBackup(`configs/meta-task${meta.task}.config.ini`, file.text);
-  const edit = setConfigValue(file.text, { section: "zookeeper", key: "hosts_list", value: ctx.inventory.zookeeper[to] }, file.config.file);
+  const edit = setConfigValue(
+    file.text,
+    { section: "zookeeper", key: "hosts_list", value: ctx.inventory.zookeeper[to] },
+    file.config.file,
+  );
   ctx.log({ kind: "info", message: edit.diff });
   await ctx.hosts.writeFile(meta.host, meta.config, edit.text);
 }

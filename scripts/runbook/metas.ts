@@ -25,9 +25,12 @@ export async function leaderMeta(ctx: MigrationContext): Promise<MetaServer> {
 export function metaAt(ctx: MigrationContext, address: string): MetaServer {
   const meta = ctx.inventory.metaServers.find((m) => m.address === address);
   if (!meta) {
-    throw new ActionFailed(`Cannot find meta ${address || "(none)"} among the inventory's meta_servers`, {
-      hint: "meta_servers[].address must be written exactly as in [meta_server] server_list (the shell prints it as primary_meta_server).",
-    });
+    throw new ActionFailed(
+      `Cannot find meta ${address || "(none)"} among the inventory's meta_servers`,
+      {
+        hint: "meta_servers[].address must be written exactly as in [meta_server] server_list (the shell prints it as primary_meta_server).",
+      },
+    );
   }
   return meta;
 }
@@ -46,7 +49,10 @@ export async function ensureMetaStopped(ctx: MigrationContext, meta: MetaServer)
     ctx,
     async () => {
       const running = await isMetaRunning(ctx.hosts, ctx.inventory, meta);
-      return { ok: !running, evidence: `meta ${meta.address} ${running ? "still running" : "stopped"}` };
+      return {
+        ok: !running,
+        evidence: `meta ${meta.address} ${running ? "still running" : "stopped"}`,
+      };
     },
     ctx.inventory.timeouts.metaStopMs,
     `meta ${meta.address} stopped`,
@@ -61,7 +67,10 @@ export async function ensureMetaStarted(ctx: MigrationContext, meta: MetaServer)
     ctx,
     async () => {
       const running = await isMetaRunning(ctx.hosts, ctx.inventory, meta);
-      return { ok: running, evidence: `meta ${meta.address} ${running ? "running" : "not running"}` };
+      return {
+        ok: running,
+        evidence: `meta ${meta.address} ${running ? "running" : "not running"}`,
+      };
     },
     ctx.inventory.timeouts.metaStartMs,
     `meta ${meta.address} running`,
@@ -69,8 +78,13 @@ export async function ensureMetaStarted(ctx: MigrationContext, meta: MetaServer)
 }
 
 /** Observes which metas run: `{ running, stopped }` by address. */
-export async function metaProcesses(ctx: MigrationContext, metas: MetaServer[]): Promise<{ running: string[]; stopped: string[] }> {
-  const states = await Promise.all(metas.map(async (m) => [m.address, await isMetaRunning(ctx.hosts, ctx.inventory, m)] as const));
+export async function metaProcesses(
+  ctx: MigrationContext,
+  metas: MetaServer[],
+): Promise<{ running: string[]; stopped: string[] }> {
+  const states = await Promise.all(
+    metas.map(async (m) => [m.address, await isMetaRunning(ctx.hosts, ctx.inventory, m)] as const),
+  );
   return {
     running: states.filter(([, up]) => up).map(([a]) => a),
     stopped: states.filter(([, up]) => !up).map(([a]) => a),

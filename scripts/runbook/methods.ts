@@ -21,11 +21,16 @@ export async function runbookOf(method: string): Promise<Runbook> {
     return { method, steps: copySteps, cleanUp: copyCleanUp };
   }
   if (method === "recover") {
-    throw new UsageError("Cannot use --method recover yet: this version implements the copy method only", {
-      hint: "Use --method copy (upstream method 2: blind leader, copy the subtree, switch, restart).",
-    });
+    throw new UsageError(
+      "Cannot use --method recover yet: this version implements the copy method only",
+      {
+        hint: "Use --method copy (upstream method 2: blind leader, copy the subtree, switch, restart).",
+      },
+    );
   }
-  throw new UsageError(`Cannot use --method ${method}: expected copy or recover`, { hint: "Pass --method copy." });
+  throw new UsageError(`Cannot use --method ${method}: expected copy or recover`, {
+    hint: "Pass --method copy.",
+  });
 }
 
 /** Every step of a runbook, clean-up included. */

@@ -1,0 +1,69 @@
+/**
+ * Copy method, step 3. Upstream: "Obtain the path zookeeper_root … and then use the zkcopy tool to
+ * copy all the data from this path to the new Zookeeper, being careful to recursively copy."
+ *
+ * Done right (reference §12.2): a snapshot of the source first (the backup), then the copy —
+ * data byte for byte, ACLs, parents before children, the leader's ephemeral LOCKNODE left out but
+ * the lock directories kept — then a node-by-node diff of both trees, and a re-read of the source
+ * proving it did not change while we copied (blind does not stop every write, §7.5).
+ */
+import { ActionFailed } from "../../lib/errors.ts";
+import type { Step } from "../../lib/step.ts";
+import { checkUnchanged, copyTree, snapshotTree } from "../../lib/zk/index.ts";
+import { followersStopped, leaderIsBlind } from "../runbook/checks.ts";
+import type { MigrationContext } from "../runbook/context.ts";
+import { runAlone } from "../runbook/execute.ts";
+import { appsUnlockedOn, targetEqualsSource, targetRootIsFree } from "../runbook/tree-checks.ts";
+
+const copyTreeStep: Step<MigrationContext> = {
+  id: "copy/03-copy-tree",
+  title: "Copy the cluster root to the new ensemble and verify it",
+  preconditions: [leaderIsBlind, followersStopped, targetRootIsFree, appsUnlockedOn("source")],
+  run: async (ctx) => {
+    const { root } = ctx.inventory.zookeeper;
+    const source = await ctx.zk.source();
+    const target = await ctx.zk.target();
+    if (!ctx.dryRun) {
+      const file = ctx.journal.backupPath(`zk/source-before-copy-${Date.now()}.zksnap`);
+      const snapshot = await snapshotTree(source, file, { root });
+      ctx.journal.registerBackup("zk/source-before-copy", file);
+      ctx.log({
+        kind: "info",
+        message: `  snapshot of the source: ${snapshot.nodes} znodes in ${file}`,
+      });
+    }
+    // A target already holding part of the tree can only be an earlier attempt of this step
+    // (targetRootIsFree refuses anything else): complete it, removing what the source lacks.
+    const retry = (ctx.journal.step("copy/03-copy-tree")?.attempts ?? 0) > 1;
+    const copy = await copyTree(source, target, {
+      from: root,
+      to: root,
+      overwrite: retry,
+      mirror: retry,
+    });
+    const skipped = copy.skippedEphemerals.map((e) => e.path.slice(root.length + 1)).join(", ");
+    ctx.log({
+      kind: "info",
+      message: `  ${ctx.dryRun ? "would copy" : "copied"} ${copy.read - copy.skippedEphemerals.length} znodes (${copy.created} created, ${copy.updated} updated, ${copy.deleted} deleted, ${copy.unchanged} unchanged)${skipped ? `; ephemerals left out: ${skipped}` : ""}`,
+    });
+    if (ctx.dryRun) return;
+    const unchanged = await checkUnchanged(source, root, copy.sourceStamps);
+    if (!unchanged.unchanged) {
+      const shown = unchanged.changes
+        .slice(0, 5)
+        .map((c) => `${c.change} ${c.path}`)
+        .join(", ");
+      throw new ActionFailed(
+        `The source tree changed while it was copied: ${unchanged.changes.length} changes (${shown})`,
+        {
+          hint: "Blind does not stop DDL, env changes, duplication, backup or bulk load. Stop them, then run again: the copy is redone.",
+        },
+      );
+    }
+    ctx.journal.setFact("copiedZnodes", unchanged.nodes);
+  },
+  postconditions: [targetEqualsSource, appsUnlockedOn("target")],
+};
+
+export default copyTreeStep;
+if (import.meta.main) await runAlone(copyTreeStep, "copy");

@@ -1,0 +1,145 @@
+/**
+ * Checks on the two ZooKeeper trees: reachable, where the cluster root is, whether the copy is
+ * identical, and who still holds a leader lock on which ensemble.
+ */
+
+import type { Check } from "../../lib/step.ts";
+import { count, diffTrees, ephemerals } from "../../lib/zk/index.ts";
+import type { MigrationContext } from "./context.ts";
+import { readMetaConfig } from "./meta-configs.ts";
+
+type MigrationCheck = Check<MigrationContext>;
+
+/** The leader lock directory (`<lock_root>/dsn.meta.server.leader`), from the metas' config. */
+export async function lockDirOf(ctx: MigrationContext): Promise<string> {
+  let dir = ctx.journal.fact<string>("lockDir");
+  if (!dir) {
+    const file = await readMetaConfig(
+      ctx,
+      ctx.inventory.metaServers[0] as (typeof ctx.inventory.metaServers)[0],
+    );
+    dir = `${file.settings.lockRoot ?? ctx.inventory.zookeeper.root}/dsn.meta.server.leader`;
+    ctx.journal.setFact("lockDir", dir);
+  }
+  return dir;
+}
+
+/** The ensemble answers (and accepts our credentials). */
+export function ensembleReachable(side: "source" | "target"): MigrationCheck {
+  return {
+    title: `The ${side} ensemble answers`,
+    observe: async (ctx) => {
+      await ctx.zk.of(side);
+      return { ok: true, evidence: `connected to ${ctx.inventory.zookeeper[side]}` };
+    },
+  };
+}
+
+/** The cluster root exists on the source ensemble. */
+export const sourceRootPresent: MigrationCheck = {
+  title: "The cluster root exists on the source ensemble",
+  observe: async (ctx) => {
+    const n = await count(await ctx.zk.source(), ctx.inventory.zookeeper.root);
+    return {
+      ok: n > 0,
+      evidence:
+        n > 0
+          ? `${n} znodes under ${ctx.inventory.zookeeper.root}`
+          : `${ctx.inventory.zookeeper.root} does not exist`,
+    };
+  },
+};
+
+/** Nothing is under the cluster root on the target, except a partial copy of our own earlier attempt. */
+export const targetRootIsFree: MigrationCheck = {
+  title: "The target ensemble has nothing under the cluster root",
+  observe: async (ctx) => {
+    const { root } = ctx.inventory.zookeeper;
+    const n = await count(await ctx.zk.target(), root);
+    if (n === 0)
+      return { ok: true, evidence: `${root} does not exist on ${ctx.inventory.zookeeper.target}` };
+    const ours = ctx.journal.step("copy/03-copy-tree") !== undefined;
+    return ours
+      ? {
+          ok: true,
+          evidence: `${n} znodes written by an earlier attempt of copy/03-copy-tree; it completes them`,
+        }
+      : {
+          ok: false,
+          evidence: `${n} znodes already under ${root} on ${ctx.inventory.zookeeper.target}`,
+        };
+  },
+};
+
+/** Source and target trees are identical, lock ephemerals aside. */
+export const targetEqualsSource: MigrationCheck = {
+  title: "The target tree equals the source tree (ephemerals aside)",
+  observe: async (ctx) => {
+    const { root } = ctx.inventory.zookeeper;
+    const diff = await diffTrees(await ctx.zk.source(), await ctx.zk.target(), {
+      from: root,
+      to: root,
+    });
+    const shown = diff.differences.slice(0, 5).map((d) => `${d.kind} ${d.path}`);
+    return {
+      ok: diff.identical,
+      evidence: diff.identical
+        ? `${diff.sourceNodes} znodes identical; ${diff.skippedEphemerals.source.length} source ephemerals skipped`
+        : `${diff.differences.length} differences: ${shown.join(", ")}${diff.differences.length > 5 ? ", …" : ""}`,
+    };
+  },
+};
+
+/** Every meta holds a lock node on the target ensemble (it is attached there). */
+export const everyMetaLocksOnTarget: MigrationCheck = {
+  title: "Every meta holds a leader-lock node on the target ensemble",
+  observe: async (ctx) => {
+    const held = await ephemerals(await ctx.zk.target(), await lockDirOf(ctx));
+    const expected = ctx.inventory.metaServers.length;
+    return {
+      ok: held.length === expected,
+      evidence: `${held.length} of ${expected}: ${held.map((e) => e.data).join(", ") || "none"}`,
+    };
+  },
+};
+
+/** No lock node remains under the old root: no meta is attached to the source ensemble. */
+export const noLockNodeOnSource: MigrationCheck = {
+  title: "No meta holds a lock node on the source ensemble",
+  observe: async (ctx) => {
+    const held = await ephemerals(await ctx.zk.source(), ctx.inventory.zookeeper.root);
+    return {
+      ok: held.length === 0,
+      evidence: held.length
+        ? `live: ${held.map((e) => `${e.path} (${e.data})`).join(", ")}`
+        : `no ephemeral node under ${ctx.inventory.zookeeper.root}`,
+    };
+  },
+};
+
+/** The cluster root is gone from the source ensemble. */
+export const sourceRootGone: MigrationCheck = {
+  title: "The cluster root is gone from the source ensemble",
+  observe: async (ctx) => {
+    const n = await count(await ctx.zk.source(), ctx.inventory.zookeeper.root);
+    return {
+      ok: n === 0,
+      evidence: n === 0 ? `${ctx.inventory.zookeeper.root} does not exist` : `${n} znodes remain`,
+    };
+  },
+};
+
+/** `<root>/apps` holds `unlock` (or is empty), as a loading leader requires (reference §6.8). */
+export function appsUnlockedOn(side: "source" | "target"): MigrationCheck {
+  return {
+    title: `apps on the ${side} ensemble holds unlock`,
+    observe: async (ctx) => {
+      const node = await (await ctx.zk.of(side)).get(`${ctx.inventory.zookeeper.root}/apps`);
+      const data = node?.data.toString();
+      return {
+        ok: data === "unlock" || data === "",
+        evidence: node ? `data ${JSON.stringify(data)}` : "apps is missing",
+      };
+    },
+  };
+}
