@@ -10,7 +10,7 @@ import { stringify } from "yaml";
 import type { PegasusVersion } from "./encoding.ts";
 
 /** Failure-detector timing of the sandbox (seconds, as in `[replication]`). Short on purpose. */
-export const sandboxFd = { beacon: 1, check: 1, lease: 3, grace: 4 } as const;
+export const sandboxFd = { beacon: 1, check: 1, lease: 4, grace: 5 } as const;
 
 /** Everything about a sandbox that outlives the command that created it. */
 export interface SandboxLayout {
@@ -109,7 +109,7 @@ function metaConfig(layout: SandboxLayout, port: number, metaList: string): stri
 ${replicationSection(layout)}
 [zookeeper]
   hosts_list = 127.0.0.1:${layout.zookeepers.old.port}
-  timeout_ms = 4000
+  timeout_ms = 3000
   logfile = zoo.log
 
 [pegasus.clusters]

@@ -7,7 +7,7 @@
  * `--pdeathsig`, metas and replicas exit when this process is gone, and an exit hook kills them,
  * so a failing test leaves nothing behind. The CLI's `up` starts an unowned sandbox instead.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { $ } from "zx";
@@ -20,7 +20,16 @@ import {
   stopDetachedZooKeeper,
   type ZooKeeperServer,
 } from "../harness/zookeeper.ts";
-import { type Member, member, pidFileOf, runningPid, startMember, stopMember } from "./control.ts";
+import {
+  exitCodeOf,
+  logFileOf,
+  type Member,
+  member,
+  pidFileOf,
+  runningPid,
+  startMember,
+  stopMember,
+} from "./control.ts";
 import type { AppInfo, PegasusVersion } from "./encoding.ts";
 import { cliPath, type SandboxLayout, writeLayout } from "./layout.ts";
 import type { MetaReply } from "./rpc.ts";
@@ -83,6 +92,15 @@ export interface Sandbox {
   /** SIGKILL, as a crash: its lock node stays until its ZooKeeper session expires. */
   killMeta(task: number): Promise<void>;
   isMetaRunning(task: number): boolean;
+  /** What a stopped meta's process exited with (134 after a failed CHECK), or null. */
+  metaExitCode(task: number): number | null;
+  /** The meta's log (its stderr): rDSN-style lines, `F…` for a failed CHECK. */
+  metaLog(task: number): string;
+  /**
+   * Sets `[section] key = value` in a meta's `config.ini` as an operator's `sed` would: the first
+   * such line in the section is rewritten, else the line is added at the section's end.
+   */
+  setMetaConfig(task: number, section: string, key: string, value: string): void;
   startReplica(index: number): Promise<void>;
   stopReplica(index: number): Promise<void>;
   killReplica(index: number): Promise<void>;
@@ -267,6 +285,12 @@ function makeSandbox(
       await stopMember(meta(task), "kill");
     },
     isMetaRunning: (task) => runningPid(meta(task)) !== null,
+    metaExitCode: (task) => exitCodeOf(meta(task)),
+    metaLog: (task) => readFileSync(logFileOf(meta(task)), "utf8"),
+    setMetaConfig: (task, section, key, value) => {
+      const file = meta(task).config;
+      writeFileSync(file, setIniLine(readFileSync(file, "utf8"), section, key, value));
+    },
     startReplica: async (index) => {
       await startMember(layout, replica(index));
     },
@@ -334,4 +358,31 @@ function makeSandbox(
     },
   };
   return sandbox;
+}
+
+/** Rewrites (or adds) one `key = value` line inside `[section]`, keeping every other byte. */
+function setIniLine(text: string, section: string, key: string, value: string): string {
+  const lines = text.split("\n");
+  let inSection = false;
+  let end = -1;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const header = /^\s*\[([^\]]*)\]/.exec(line);
+    if (header) {
+      if (inSection) break;
+      inSection = header[1]?.trim() === section;
+      end = inSection ? i : end;
+      continue;
+    }
+    if (!inSection) continue;
+    const match = new RegExp(`^(\\s*)${key}\\s*=`).exec(line);
+    if (match) {
+      lines[i] = `${match[1]}${key} = ${value}`;
+      return lines.join("\n");
+    }
+    if (line.trim() !== "") end = i;
+  }
+  if (end < 0) throw new Error(`Cannot set [${section}] ${key}: no such section`);
+  lines.splice(end + 1, 0, `  ${key} = ${value}`);
+  return lines.join("\n");
 }
