@@ -117,13 +117,19 @@ describe("the HTTP endpoints (reference §4.7)", () => {
     const redirect = await fetch(`http://${address(follower)}/meta/nodes`, { redirect: "manual" });
     expect(redirect.status).toBe(307);
     expect(redirect.headers.get("location")).toBe(`http://${address(leader)}/meta/nodes`);
-    const nodes = await (await fetch(`http://${address(follower)}/meta/nodes?detailed`)).json();
+    const nodes = (await (
+      await fetch(`http://${address(follower)}/meta/nodes?detailed`)
+    ).json()) as {
+      summary: unknown;
+    };
     expect(nodes.summary).toEqual({
       total_node_count: "5",
       alive_node_count: "5",
       unalive_node_count: "0",
     });
-    const apps = await (await fetch(`http://${address(leader)}/meta/apps`)).json();
+    const apps = (await (await fetch(`http://${address(leader)}/meta/apps`)).json()) as {
+      summary: { total_app_count: string };
+    };
     expect(apps.summary.total_app_count).toBe("3");
   });
 });
