@@ -67,12 +67,12 @@ export async function startZooKeepers(
     );
   }
   baseDir ??= mkdtempSync(join(tmpdir(), "pzm-zk-"));
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      async () => new Server(await freePort(), baseDir as string, options),
-    ),
-  );
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = await freePort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  const servers = ports.map((port) => new Server(port, baseDir as string, options));
   try {
     await Promise.all(servers.map((s) => s.start()));
   } catch (error) {
@@ -117,8 +117,29 @@ export function ruok(port: number, timeoutMs = 1000): Promise<boolean> {
   });
 }
 
-/** A free TCP port on 127.0.0.1 (bound and released; retried by callers on a clash). */
-export function freePort(): Promise<number> {
+/**
+ * A free TCP port on 127.0.0.1 (bound and released; retried by callers on a clash), chosen below
+ * the kernel's ephemeral range (32768+): a client connecting to a stopped server's port could
+ * otherwise be handed that very port and connect to itself.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canBind(port)) return port;
+  }
+  return await bindAny();
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+function bindAny(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

@@ -99,6 +99,7 @@ function metaConfig(layout: SandboxLayout, port: number, metaList: string): stri
   cold_backup_disabled = false
   node_live_percentage_threshold_for_update = 50
   min_live_node_count_for_unfreeze = 3
+  replica_assign_delay_ms_for_dropouts = 10000
 
 [meta_server.apps.stat]
   app_name = stat

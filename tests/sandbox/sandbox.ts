@@ -147,15 +147,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     zookeepers = await startZooKeepers(2);
     zkPorts = [zookeepers[0]?.port as number, zookeepers[1]?.port as number];
   } else {
-    zkPorts = [await freePort(), await freePort()];
+    const first = await freePort();
+    let second = await freePort();
+    while (second === first) second = await freePort();
+    zkPorts = [first, second];
     await Promise.all([
       startDetachedZooKeeper(join(dir, "zk-old"), { port: zkPorts[0] }),
       startDetachedZooKeeper(join(dir, "zk-new"), { port: zkPorts[1] }),
     ]);
   }
+  const taken = new Set(zkPorts);
   const ports = async (n: number) => {
     const list: number[] = [];
-    for (let i = 0; i < n; i++) list.push(await freePort());
+    while (list.length < n) {
+      const port = await freePort();
+      if (!taken.has(port)) list.push(port);
+      taken.add(port);
+    }
     return list;
   };
   const metaPorts = await ports(options.metas ?? 3);

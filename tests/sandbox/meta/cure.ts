@@ -5,7 +5,8 @@
  * - at steady and above (the "cure"), a partition without primary gets one (a secondary
  *   upgraded; a fresh partition's least-loaded node; else the latest alive dropped node), and a
  *   partition short of `max_replica_count` gets a secondary (alive `last_drops` first, latest
- *   first, so a recovered cluster returns to its old layout; else the least-loaded node).
+ *   first, so a recovered cluster returns to its old layout; while a dropped node may still
+ *   come back within `replica_assign_delay_ms_for_dropouts`, nothing; else the least-loaded node).
  * Every step raises the ballot by one. Whether the step reaches ZooKeeper is the caller's concern.
  */
 import type { PartitionConfig } from "../encoding.ts";
@@ -16,6 +17,8 @@ export interface NodeView {
   isAlive(node: string): boolean;
   /** Dead long enough for its replicas to be dropped. */
   isDead(node: string): boolean;
+  /** Not alive, but gone for less than `replica_assign_delay_ms_for_dropouts`: wait for it. */
+  mayReturn(node: string): boolean;
   /** Alive nodes, in address order. */
   aliveNodes(): string[];
   /** Replicas (primary + secondary) and primaries a node serves. */
@@ -70,9 +73,10 @@ export function nextConfig(
     return candidate ? next({ primary: candidate, last_drops: notDropped(candidate) }) : null;
   }
   if (members.length >= pc.max_replica_count) return null;
-  const candidate =
-    [...pc.last_drops].reverse().find((n) => nodes.isAlive(n) && !members.includes(n)) ??
-    leastLoaded(nodes, members, "replicas");
+  const dropped = [...pc.last_drops].reverse().filter((n) => !members.includes(n));
+  const returned = dropped.find((n) => nodes.isAlive(n));
+  if (!returned && dropped.some((n) => nodes.mayReturn(n))) return null;
+  const candidate = returned ?? leastLoaded(nodes, members, "replicas");
   return candidate
     ? next({ secondaries: [...pc.secondaries, candidate], last_drops: notDropped(candidate) })
     : null;

@@ -38,6 +38,8 @@ export interface MetaOptions {
   clusterName: string;
   fdCheckIntervalMs: number;
   fdGraceMs: number;
+  /** `[meta_server] replica_assign_delay_ms_for_dropouts`: wait this long for a dropped node. */
+  assignDelayMs: number;
   zookeeperHosts: string;
   zookeeperTimeoutMs: number;
 }
@@ -101,6 +103,12 @@ export function readMetaOptions(file: string): MetaOptions {
     clusterName: readValue(config, "replication", "cluster_name", ""),
     fdCheckIntervalMs: readValue(config, "replication", "fd_check_interval_seconds", 2) * 1000,
     fdGraceMs: readValue(config, "replication", "fd_grace_seconds", 22) * 1000,
+    assignDelayMs: readValue(
+      config,
+      "meta_server",
+      "replica_assign_delay_ms_for_dropouts",
+      300_000,
+    ),
     zookeeperHosts: readValue(config, "zookeeper", "hosts_list", ""),
     zookeeperTimeoutMs: readValue(config, "zookeeper", "timeout_ms", 30_000),
   };

@@ -2,7 +2,7 @@
  * The simulated meta's one port: loopback RPCs under `/rpc/` (beacons, config sync, DDL, level
  * control, recovery) and the public HTTP endpoints `/meta/cluster`, `/meta/nodes` and
  * `/meta/apps` (compact JSON; a backup meta answers 307 to the primary), plus `/sandbox/state`
- * for the sandbox's own checks. RPCs other than beacons and `recover` answer
+ * for the sandbox's own checks. RPCs other than beacons, `list_nodes` and `recover` answer
  * ERR_FORWARD_TO_OTHERS on a follower and ERR_UNDER_RECOVERY while recovering (§8.3).
  */
 import { type ReplicaInfo, rpcRouter } from "../rpc.ts";
@@ -24,12 +24,13 @@ export function metaHandler(
   leadership: Leadership,
   info: { version: string; startTime: string },
 ): (request: Request) => Promise<Response> {
+  /** `check_status_and_authz`; `list_nodes` skips the recovery check (it lists beaconing nodes). */
   const guarded =
-    <B, R>(handler: (body: B) => R | Promise<R>) =>
+    <B, R>(handler: (body: B) => R | Promise<R>, duringRecovery = false) =>
     (body: B) => {
       if (!leadership.isLeader)
         return { err: "ERR_FORWARD_TO_OTHERS", primary: leadership.primary ?? "" };
-      if (state.recovering) return { err: "ERR_UNDER_RECOVERY" };
+      if (state.recovering) return duringRecovery ? handler(body) : { err: "ERR_UNDER_RECOVERY" };
       if (!state.started) return { err: "ERR_SERVICE_NOT_ACTIVE" };
       return handler(body);
     };
@@ -47,10 +48,13 @@ export function metaHandler(
       err: "ERR_OK",
       apps: op.listApps(state, body.status ?? "all"),
     })),
-    list_nodes: guarded((body: { status?: string }) => ({
-      err: "ERR_OK",
-      nodes: op.listNodes(state, body.status),
-    })),
+    list_nodes: guarded(
+      (body: { status?: string }) => ({
+        err: "ERR_OK",
+        nodes: op.listNodes(state, body.status),
+      }),
+      true,
+    ),
     cluster_info: guarded(() => ({ err: "ERR_OK", pairs: op.clusterInfo(state) })),
     control_meta: guarded((body: { level: string }) => op.controlMetaLevel(state, body.level)),
     create_app: guarded((body: Parameters<typeof op.createApp>[1]) => op.createApp(state, body)),

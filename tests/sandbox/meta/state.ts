@@ -50,6 +50,8 @@ export class MetaState {
   started = false;
   readonly appsRoot: string;
   private readonly pending = new Map<string, PartitionConfig>();
+  /** When this meta started serving; nodes it never heard of count as gone since then. */
+  private serviceStartMs = 0;
   private readonly writing = new Set<string>();
 
   constructor(
@@ -205,6 +207,7 @@ export class MetaState {
       }
     }
     this.started = true;
+    this.serviceStartMs = now();
   }
 
   /** A beacon from a replica server. */
@@ -253,6 +256,11 @@ export class MetaState {
       isDead: (node) => {
         const state = this.nodes.get(node);
         return !state || (!state.alive && now() - state.lastBeaconMs > this.options.fdGraceMs);
+      },
+      mayReturn: (node) => {
+        const state = this.nodes.get(node);
+        const since = state ? state.lastBeaconMs : this.serviceStartMs;
+        return !state?.alive && now() - since < this.options.assignDelayMs;
       },
       aliveNodes: () => this.sortedNodes().filter((n) => this.nodes.get(n)?.alive),
       load: (node) => load.get(node) ?? { replicas: 0, primaries: 0 },
