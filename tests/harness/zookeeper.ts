@@ -4,12 +4,16 @@
  * they die with the test runner even if it crashes; `stopZooKeepers()` and an exit hook stop them
  * in the normal case. Readiness is a `ruok` probe with a timeout per probe (a 3.8.0 server can
  * hang a four-letter word sent while it loads).
+ *
+ * `startDetachedZooKeeper()` is the variant for the sandbox CLI: a server in its own session with
+ * a pid file, which outlives the command that started it and is stopped by pid.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { $, type ProcessPromise } from "zx";
+import { readPidFile, spawnDetached, stopPidFile } from "./detached.ts";
 
 const zookeeperJar = "/usr/share/java/zookeeper.jar";
 const classpath = `/etc/zookeeper/conf:${zookeeperJar}`;
@@ -63,12 +67,12 @@ export async function startZooKeepers(
     );
   }
   baseDir ??= mkdtempSync(join(tmpdir(), "pzm-zk-"));
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      async () => new Server(await freePort(), baseDir as string, options),
-    ),
-  );
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = await freePort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  const servers = ports.map((port) => new Server(port, baseDir as string, options));
   try {
     await Promise.all(servers.map((s) => s.start()));
   } catch (error) {
@@ -113,8 +117,29 @@ export function ruok(port: number, timeoutMs = 1000): Promise<boolean> {
   });
 }
 
-/** A free TCP port on 127.0.0.1 (bound and released; retried by callers on a clash). */
-export function freePort(): Promise<number> {
+/**
+ * A free TCP port on 127.0.0.1 (bound and released; retried by callers on a clash), chosen below
+ * the kernel's ephemeral range (32768+): a client connecting to a stopped server's port could
+ * otherwise be handed that very port and connect to itself.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canBind(port)) return port;
+  }
+  return await bindAny();
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+function bindAny(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -146,21 +171,7 @@ class Server implements ZooKeeperServer {
     this.name = `zk-${port}`;
     this.dataDir = join(base, this.name);
     this.connectString = `127.0.0.1:${port}`;
-    this.configFile = join(this.dataDir, "zoo.cfg");
-    mkdirSync(join(this.dataDir, "data"), { recursive: true });
-    writeFileSync(
-      this.configFile,
-      [
-        `tickTime=${options.tickTimeMs ?? 1000}`,
-        `dataDir=${join(this.dataDir, "data")}`,
-        `clientPort=${port}`,
-        "clientPortAddress=127.0.0.1",
-        "maxClientCnxns=0",
-        "admin.enableServer=false",
-        "4lw.commands.whitelist=*",
-        "",
-      ].join("\n"),
-    );
+    this.configFile = writeZooConfig(this.dataDir, port, options);
   }
 
   get pid(): number | null {
@@ -169,19 +180,12 @@ class Server implements ZooKeeperServer {
 
   async start(): Promise<void> {
     if (this.process) return;
-    const jvm = [
-      "-Xms64m",
-      "-Xmx512m",
-      "-XX:+UseSerialGC",
-      "-Djava.net.preferIPv4Stack=true",
-      `-Dzookeeper.extendedTypesEnabled=${this.options.extendedTypes ?? true}`,
-    ];
     // `exec` keeps one process: bash becomes setpriv becomes java, a direct child of the runner.
     const child = $({
       quiet: true,
       nothrow: true,
       cwd: this.dataDir,
-    })`exec setpriv --pdeathsig SIGKILL java ${jvm} -cp ${classpath} org.apache.zookeeper.server.ZooKeeperServerMain ${this.configFile}`;
+    })`exec setpriv --pdeathsig SIGKILL ${zooKeeperArgv(this.configFile, this.options)}`;
     this.process = child;
     this.exited = child.then(() => {
       if (this.process === child) this.process = null;
@@ -236,4 +240,99 @@ class Server implements ZooKeeperServer {
       clearTimeout(timer);
     } else await exited;
   }
+}
+
+/** Writes `zoo.cfg` (and the data directory) for a standalone server; returns the file's path. */
+function writeZooConfig(dir: string, port: number, options: StartOptions): string {
+  mkdirSync(join(dir, "data"), { recursive: true });
+  const configFile = join(dir, "zoo.cfg");
+  writeFileSync(
+    configFile,
+    [
+      `tickTime=${options.tickTimeMs ?? 1000}`,
+      `dataDir=${join(dir, "data")}`,
+      `clientPort=${port}`,
+      "clientPortAddress=127.0.0.1",
+      "maxClientCnxns=0",
+      "admin.enableServer=false",
+      "4lw.commands.whitelist=*",
+      "",
+    ].join("\n"),
+  );
+  return configFile;
+}
+
+/** The java command line of a standalone server reading `configFile`. */
+function zooKeeperArgv(configFile: string, options: StartOptions): string[] {
+  const jvm = [
+    "-Xms64m",
+    "-Xmx512m",
+    "-XX:+UseSerialGC",
+    "-Djava.net.preferIPv4Stack=true",
+    `-Dzookeeper.extendedTypesEnabled=${options.extendedTypes ?? true}`,
+  ];
+  return [
+    "java",
+    ...jvm,
+    "-cp",
+    classpath,
+    "org.apache.zookeeper.server.ZooKeeperServerMain",
+    configFile,
+  ];
+}
+
+/** A standalone server started by {@link startDetachedZooKeeper}. */
+export interface DetachedZooKeeper {
+  readonly port: number;
+  readonly dir: string;
+  /** `127.0.0.1:PORT`. */
+  readonly connectString: string;
+  readonly pid: number;
+  /** `DIR/zookeeper.pid`. */
+  readonly pidFile: string;
+}
+
+/**
+ * Starts a standalone server in `dir` (its config, data, log and pid file live there) in its own
+ * session, so it outlives this process; waits for `ruok`. Stop it with
+ * {@link stopDetachedZooKeeper}. Restarting on the same `dir` and `port` keeps the data.
+ * @example const zk = await startDetachedZooKeeper("/tmp/sb/zk-old", { port: await freePort() });
+ */
+export async function startDetachedZooKeeper(
+  dir: string,
+  options: StartOptions & { port: number },
+): Promise<DetachedZooKeeper> {
+  if (!hasZooKeeper()) {
+    throw new Error(
+      `Cannot start ZooKeeper as ${zookeeperJar} is missing: run \`apt-get install -y zookeeper\``,
+    );
+  }
+  const configFile = writeZooConfig(dir, options.port, options);
+  const pidFile = join(dir, "zookeeper.pid");
+  const pid = await spawnDetached(zooKeeperArgv(configFile, options), {
+    cwd: dir,
+    logFile: join(dir, "zookeeper.log"),
+    pidFile,
+  });
+  const timeoutMs = options.readyTimeoutMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ruok(options.port, 1000))) {
+    if (readPidFile(pidFile) === null || Date.now() > deadline) {
+      await stopDetachedZooKeeper(dir);
+      throw new Error(
+        `ZooKeeper in ${dir} did not answer ruok on port ${options.port} within ${timeoutMs} ms; see ${join(dir, "zookeeper.log")}`,
+      );
+    }
+    await Bun.sleep(100);
+  }
+  return { port: options.port, dir, connectString: `127.0.0.1:${options.port}`, pid, pidFile };
+}
+
+/**
+ * Stops the server started in `dir` by {@link startDetachedZooKeeper} (by its pid file, checking
+ * that the pid still runs that server's config) and waits until it is gone.
+ * @returns True when a running server was stopped.
+ */
+export function stopDetachedZooKeeper(dir: string, graceMs = 5000): Promise<boolean> {
+  return stopPidFile(join(dir, "zookeeper.pid"), join(dir, "zoo.cfg"), { graceMs });
 }

@@ -1,0 +1,99 @@
+/**
+ * `down`, `status` and the per-process `start-*` / `stop-*` / `status-*` commands of the
+ * sandbox CLI. Every process is found by its pid file and checked by its command line before it
+ * is signalled.
+ */
+import { join } from "node:path";
+import { isRunning, readPidFile } from "../harness/detached.ts";
+import { stopDetachedZooKeeper } from "../harness/zookeeper.ts";
+import {
+  exitCodeOf,
+  logFileOf,
+  type Member,
+  member,
+  runningPid,
+  startMember,
+  stopMember,
+} from "./control.ts";
+import { readLayout, type SandboxLayout } from "./layout.ts";
+
+const members = (layout: SandboxLayout): Member[] => [
+  ...layout.metas.map((m) => member(layout, "meta", m.task)),
+  ...layout.replicas.map((r) => member(layout, "replica", r.index)),
+];
+
+const zookeeperPid = (dir: string) => {
+  const pid = readPidFile(join(dir, "zookeeper.pid"));
+  return pid !== null && isRunning(pid, join(dir, "zoo.cfg")) ? pid : null;
+};
+
+/** Stops every process of the sandbox in `dir`; exit code 0 once none is left. */
+export async function down(dir: string): Promise<number> {
+  const layout = readLayout(dir);
+  const stopped = await Promise.all(members(layout).map((m) => stopMember(m)));
+  const zookeepers = await Promise.all(
+    Object.values(layout.zookeepers).map((z) => (z.dir ? stopDetachedZooKeeper(z.dir) : false)),
+  );
+  const left = members(layout).filter((m) => runningPid(m) !== null).length;
+  const count = [...stopped, ...zookeepers].filter(Boolean).length;
+  process.stdout.write(
+    `stopped ${count} processes of the sandbox in ${dir}${left ? `; ${left} still running` : ""}\n`,
+  );
+  return left === 0 ? 0 : 1;
+}
+
+/** Prints one line per process: name, address, pid or `stopped`, and a meta's role. */
+export async function status(dir: string): Promise<number> {
+  const layout = readLayout(dir);
+  const lines: string[] = [];
+  for (const [name, z] of Object.entries(layout.zookeepers)) {
+    const pid = z.dir ? zookeeperPid(z.dir) : null;
+    lines.push(`zookeeper-${name}  127.0.0.1:${z.port}  ${pid ? `running pid ${pid}` : "stopped"}`);
+  }
+  for (const m of members(layout)) {
+    const pid = runningPid(m);
+    let role = "";
+    if (pid && m.role === "meta") {
+      const state = await fetch(`http://127.0.0.1:${m.port}/sandbox/state`, {
+        signal: AbortSignal.timeout(1000),
+      })
+        .then((r) => r.json() as Promise<{ isLeader: boolean; recovering: boolean; level: string }>)
+        .catch(() => null);
+      role = state
+        ? `  ${state.isLeader ? (state.recovering ? "leader, recovering" : `leader, ${state.level}`) : "follower"}`
+        : "";
+    }
+    const exit = exitCodeOf(m);
+    const stopped = exit === null ? "stopped" : `stopped (exit ${exit}; see ${logFileOf(m)})`;
+    lines.push(
+      `${m.role}${m.index}  127.0.0.1:${m.port}  ${pid ? `running pid ${pid}${role}` : stopped}`,
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return 0;
+}
+
+/** `start-meta`, `stop-meta`, `status-meta` (and the replica ones) for one process. */
+export async function control(
+  dir: string,
+  role: Member["role"],
+  index: number,
+  verb: "start" | "stop" | "status",
+): Promise<number> {
+  const m = member(readLayout(dir), role, index);
+  if (verb === "start") {
+    const pid = await startMember(readLayout(dir), m);
+    process.stdout.write(`${role} ${index} started, pid ${pid}\n`);
+    return 0;
+  }
+  if (verb === "stop") {
+    const stopped = await stopMember(m);
+    process.stdout.write(`${role} ${index} ${stopped ? "stopped" : "was not running"}\n`);
+    return 0;
+  }
+  const pid = runningPid(m);
+  process.stdout.write(
+    pid ? `${role} ${index} running, pid ${pid}\n` : `${role} ${index} stopped\n`,
+  );
+  return pid ? 0 : 3;
+}

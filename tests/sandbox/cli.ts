@@ -1,0 +1,124 @@
+/**
+ * The sandbox CLI (a checkout feature, not part of the binary):
+ *
+ *   bun tests/sandbox/cli.ts up --dir DIR [--metas 3] [--replicas 5] [--tables 20] [--pegasus 2.6|2.5]
+ *   bun tests/sandbox/cli.ts down --dir DIR
+ *   bun tests/sandbox/cli.ts status --dir DIR
+ *   bun tests/sandbox/cli.ts start-meta|stop-meta|status-meta --dir DIR --task N
+ *   bun tests/sandbox/cli.ts start-replica|stop-replica|status-replica --dir DIR --index N
+ *
+ * `up` prints the inventory's path last. The meta commands are what the inventory's
+ * `meta_control` calls, as minos or systemd would be called; `status-*` exits 0 while the
+ * process runs and 3 when it does not (like `systemctl is-active`). The processes themselves run
+ * as `run-meta`, `run-replica` and `shell` (the latter through `DIR/run.sh shell …`).
+ */
+import { existsSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import type { PegasusVersion } from "./encoding.ts";
+
+const [command = "", ...args] = process.argv.slice(2);
+
+function flag(name: string, fallback?: string): string {
+  const i = args.indexOf(`--${name}`);
+  const value = i >= 0 ? args[i + 1] : fallback;
+  if (value === undefined) usage(`missing --${name}`);
+  return value;
+}
+
+function usage(problem: string): never {
+  process.stderr.write(
+    `${problem}\nusage: bun tests/sandbox/cli.ts up|down|status --dir DIR [--metas N] [--replicas N] [--tables N] [--pegasus 2.6|2.5]\n`,
+  );
+  process.exit(2);
+}
+
+const version = () => {
+  const v = flag("pegasus", "2.6");
+  if (v !== "2.6" && v !== "2.5") usage(`--pegasus must be 2.6 or 2.5, not ${v}`);
+  return v as PegasusVersion;
+};
+const count = (name: string, fallback: number) => {
+  const n = Number(flag(name, String(fallback)));
+  if (!Number.isInteger(n) || n < 0) usage(`--${name} must be a whole number`);
+  return n;
+};
+
+/** Records the exit code next to the config (`meta.exit` / `replica.exit`), for `status`. */
+function recordExit(role: string): void {
+  const file = join(dirname(resolve(flag("config"))), `${role}.exit`);
+  process.on("exit", (code) => writeFileSync(file, String(code)));
+}
+
+switch (command) {
+  case "run-meta": {
+    recordExit("meta");
+    const { runMeta } = await import("./meta/main.ts");
+    await runMeta(resolve(flag("config")), version());
+    break;
+  }
+  case "run-replica": {
+    recordExit("replica");
+    const { runReplica } = await import("./replica/main.ts");
+    runReplica(resolve(flag("config")), version());
+    break;
+  }
+  case "shell": {
+    const { runShell } = await import("./shell/main.ts");
+    const rest = args.filter((_, i) => args[i] !== "--pegasus" && args[i - 1] !== "--pegasus");
+    await runShell(rest, version());
+    break;
+  }
+  case "up": {
+    const dir = resolve(flag("dir"));
+    if (existsSync(join(dir, "sandbox.json"))) {
+      const { readLayout } = await import("./layout.ts");
+      const { member, runningPid } = await import("./control.ts");
+      const layout = readLayout(dir);
+      if (layout.metas.some((m) => runningPid(member(layout, "meta", m.task)) !== null)) {
+        usage(
+          `Cannot start a sandbox in ${dir} as one is running there: run \`down --dir ${dir}\` first`,
+        );
+      }
+    }
+    const { startSandbox } = await import("./sandbox.ts");
+    const started = performance.now();
+    const sandbox = await startSandbox({
+      dir,
+      owned: false,
+      metas: count("metas", 3),
+      replicas: count("replicas", 5),
+      tables: count("tables", 20),
+      version: version(),
+    });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const leader = await sandbox.leader();
+    process.stdout.write(
+      `sandbox up in ${seconds} s: Pegasus ${sandbox.layout.version}, ${sandbox.layout.metas.length} metas (leader: meta ${leader}), ` +
+        `${sandbox.layout.replicas.length} replica servers, ${(await sandbox.apps("AS_AVAILABLE")).length} tables\n` +
+        `old ZooKeeper ${sandbox.source}, new ZooKeeper ${sandbox.target}, root ${sandbox.root}\n` +
+        `shell: ${join(dir, "run.sh")} shell --cluster ${sandbox.metaList}\n${sandbox.inventoryFile}\n`,
+    );
+    break;
+  }
+  case "down":
+  case "status": {
+    const { down, status } = await import("./cli-commands.ts");
+    process.exitCode =
+      command === "down" ? await down(resolve(flag("dir"))) : await status(resolve(flag("dir")));
+    break;
+  }
+  case "start-meta":
+  case "stop-meta":
+  case "status-meta":
+  case "start-replica":
+  case "stop-replica":
+  case "status-replica": {
+    const { control } = await import("./cli-commands.ts");
+    const [verb, role] = command.split("-") as ["start" | "stop" | "status", "meta" | "replica"];
+    const index = Number(flag(role === "meta" ? "task" : "index"));
+    process.exitCode = await control(resolve(flag("dir")), role, index, verb);
+    break;
+  }
+  default:
+    usage(command ? `unknown command: ${command}` : "missing command");
+}

@@ -1,0 +1,56 @@
+/**
+ * What every simulated shell command gets: the version it imitates, the meta client, the meta
+ * list, the current app (`use`), and the two output streams. A command returns false for bad
+ * arguments, which makes the shell print `USAGE: ` and the command's usage (reference §4.3).
+ */
+import type { PegasusVersion } from "../encoding.ts";
+import type { MetaClient } from "./meta-client.ts";
+
+export interface ShellContext {
+  version: PegasusVersion;
+  client: MetaClient;
+  metas: string[];
+  currentApp: string;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** `exit`: stop reading commands. */
+  exit(): void;
+}
+
+/** One shell command with its upstream usage text. */
+export interface Command {
+  name: string;
+  usage: string;
+  run(ctx: ShellContext, argv: string[]): Promise<boolean> | boolean;
+}
+
+/** Width of the command-name column in help: the longest upstream command name. */
+const nameWidth = "query_bulk_load_status".length;
+const optionWidth = 70;
+
+/**
+ * One command's help line(s), wrapped at `]`/`>` boundaries like upstream `print_help`.
+ * @example helpLines({ name: "get_meta_level", usage: "" }) // "\tget_meta_level          \n"
+ */
+export function helpLines(command: Pick<Command, "name" | "usage">): string {
+  const usage = command.usage;
+  const lines: string[] = [];
+  let start = 0;
+  let end = -1;
+  for (let i = 0; i < usage.length; i++) {
+    if (i - start >= optionWidth && end >= start) {
+      const piece = usage.slice(start, end + 1).trim();
+      if (piece) lines.push(piece);
+      start = end + 2;
+    }
+    if ((usage[i] === "]" || usage[i] === ">") && i < usage.length - 1 && usage[i + 1] === " ")
+      end = i;
+  }
+  const last = usage.slice(start).trim();
+  if (last) lines.push(last);
+  const head = `\t${command.name}${" ".repeat(nameWidth + 2 - command.name.length)}`;
+  if (lines.length === 0) return `${head}\n`;
+  return lines
+    .map((line, k) => `${k === 0 ? head : `\t${" ".repeat(nameWidth + 2)}`}${line}\n`)
+    .join("");
+}

@@ -1,0 +1,170 @@
+/**
+ * The simulator's ZooKeeper session: node-zookeeper-client behind promises, one session per
+ * process like a real meta (reference §6.1). Writes are unconditional (version -1), nodes carry
+ * the open ACL, and session expiry is detected on the client side too (the library only reports
+ * it on reconnect), so a leader cut off from its ensemble exits within its session timeout.
+ */
+import zookeeper from "node-zookeeper-client";
+
+/** A ZooKeeper error with its numeric code (`zookeeper.Exception.*`). */
+export class ZkError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const ZkCode = {
+  noNode: zookeeper.Exception.NO_NODE,
+  nodeExists: zookeeper.Exception.NODE_EXISTS,
+} as const;
+
+/** One ZooKeeper session. */
+export interface ZkSession {
+  /** Resolves once the session is connected for the first time. */
+  readonly connected: Promise<void>;
+  create(path: string, data: string, mode?: "persistent" | "ephemeral-sequential"): Promise<string>;
+  /** Creates a persistent node; false when it already existed. */
+  createIfMissing(path: string, data: string): Promise<boolean>;
+  /** Data and version, or null when the node does not exist. */
+  get(path: string, watch?: () => void): Promise<{ data: string; version: number } | null>;
+  set(path: string, data: string): Promise<void>;
+  /** Children, or null when the node does not exist. */
+  children(path: string, watch?: () => void): Promise<string[] | null>;
+  exists(path: string, watch?: () => void): Promise<boolean>;
+  remove(path: string): Promise<void>;
+  /** Called once when the session expires (server-reported, or disconnected past its timeout). */
+  onExpired(callback: () => void): void;
+  close(): void;
+}
+
+/**
+ * Opens a session against `hosts` with the requested session timeout.
+ * @example const zk = openSession("127.0.0.1:2181", 4000); await zk.connected;
+ */
+export function openSession(hosts: string, sessionTimeoutMs: number): ZkSession {
+  const client = zookeeper.createClient(hosts, {
+    sessionTimeout: sessionTimeoutMs,
+    spinDelay: 200,
+  });
+  const expiredCallbacks: (() => void)[] = [];
+  let expired = false;
+  let disconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  const expire = () => {
+    if (expired) return;
+    expired = true;
+    for (const callback of expiredCallbacks) callback();
+  };
+  const connected = new Promise<void>((resolve) => client.once("connected", () => resolve()));
+  client.on("connected", () => clearTimeout(disconnectTimer));
+  client.on("disconnected", () => {
+    clearTimeout(disconnectTimer);
+    disconnectTimer = setTimeout(expire, client.getSessionTimeout() || sessionTimeoutMs);
+  });
+  client.on("expired", expire);
+  client.connect();
+
+  const fail = (path: string) => (error: Error | zookeeper.Exception) => {
+    const code = "getCode" in error ? error.getCode() : 0;
+    return new ZkError(code, `${error.toString()} (${path})`);
+  };
+  const watcher = (watch?: () => void) => (watch ? [(_: zookeeper.Event) => watch()] : []);
+  const call = <T>(
+    path: string,
+    run: (done: (e: Error | zookeeper.Exception | null, v: T) => void) => void,
+  ) =>
+    new Promise<T>((resolve, reject) =>
+      run((error, value) => (error ? reject(fail(path)(error)) : resolve(value))),
+    );
+  const orNull = async <T>(promise: Promise<T>): Promise<T | null> => {
+    try {
+      return await promise;
+    } catch (error) {
+      if (error instanceof ZkError && error.code === ZkCode.noNode) return null;
+      throw error;
+    }
+  };
+
+  const session: ZkSession = {
+    connected,
+    create: (path, data, mode = "persistent") =>
+      call<string>(path, (done) =>
+        client.create(
+          path,
+          Buffer.from(data),
+          mode === "persistent"
+            ? zookeeper.CreateMode.PERSISTENT
+            : zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL,
+          done,
+        ),
+      ),
+    createIfMissing: async (path, data) => {
+      try {
+        await session.create(path, data);
+        return true;
+      } catch (error) {
+        if (error instanceof ZkError && error.code === ZkCode.nodeExists) return false;
+        throw error;
+      }
+    },
+    get: (path, watch) =>
+      orNull(
+        call<{ data: string; version: number }>(path, (done) =>
+          (client.getData as (...a: unknown[]) => void)(
+            path,
+            ...watcher(watch),
+            (e: Error | null, data: Buffer, stat: zookeeper.Stat) =>
+              done(
+                e,
+                e
+                  ? { data: "", version: 0 }
+                  : { data: data?.toString() ?? "", version: stat.version },
+              ),
+          ),
+        ),
+      ),
+    set: (path, data) =>
+      call<zookeeper.Stat>(path, (done) => client.setData(path, Buffer.from(data), -1, done)).then(
+        () => undefined,
+      ),
+    children: (path, watch) =>
+      orNull(
+        call<string[]>(path, (done) =>
+          (client.getChildren as (...a: unknown[]) => void)(
+            path,
+            ...watcher(watch),
+            (e: Error | null, children: string[]) => done(e, children),
+          ),
+        ),
+      ),
+    exists: (path, watch) =>
+      call<zookeeper.Stat | null>(path, (done) =>
+        (client.exists as (...a: unknown[]) => void)(path, ...watcher(watch), done),
+      ).then((stat) => stat !== null && stat !== undefined),
+    remove: (path) =>
+      call<void>(path, (done) => client.remove(path, -1, (e) => done(e, undefined))),
+    onExpired: (callback) => {
+      expiredCallbacks.push(callback);
+    },
+    close: () => {
+      clearTimeout(disconnectTimer);
+      expiredCallbacks.length = 0;
+      client.close();
+    },
+  };
+  return session;
+}
+
+/**
+ * Creates every component of an absolute path as an empty persistent node, ignoring existing
+ * ones, as `remote_storage_initialize` does for `cluster_root` and the lock root.
+ */
+export async function createPathComponents(zk: ZkSession, path: string): Promise<void> {
+  let current = "";
+  for (const slice of path.split("/").filter(Boolean)) {
+    current += `/${slice}`;
+    await zk.createIfMissing(current, "");
+  }
+}
