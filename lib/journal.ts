@@ -230,10 +230,16 @@ export class Journal {
     return path;
   }
 
-  /** Registers a backup written by someone else (e.g. a ZooKeeper snapshot). */
-  registerBackup(name: string, path: string): void {
+  /**
+   * A path under `backups/` for a file someone else writes (e.g. a ZooKeeper snapshot), its
+   * directory created; the backup is registered under `name`.
+   */
+  newBackupFile(name: string, file: string): string {
+    const path = this.backupPath(file);
+    if (this.persist) mkdirSync(dirname(path), { recursive: true });
     this.data.backups[name] = path;
     this.save();
+    return path;
   }
 
   /**

@@ -24,9 +24,11 @@ const copyTreeStep: Step<MigrationContext> = {
     const source = await ctx.zk.source();
     const target = await ctx.zk.target();
     if (!ctx.dryRun) {
-      const file = ctx.journal.backupPath(`zk/source-before-copy-${Date.now()}.zksnap`);
+      const file = ctx.journal.newBackupFile(
+        "zk/source-before-copy",
+        `zk/source-before-copy-${Date.now()}.zksnap`,
+      );
       const snapshot = await snapshotTree(source, file, { root });
-      ctx.journal.registerBackup("zk/source-before-copy", file);
       ctx.log({
         kind: "info",
         message: `  snapshot of the source: ${snapshot.nodes} znodes in ${file}`,

@@ -34,16 +34,20 @@ const cleanOldZk: Step<MigrationContext> = {
     if ((await count(source, root)) === 0) return;
     let expectSnapshot: string | undefined;
     if (!ctx.dryRun) {
-      expectSnapshot = ctx.journal.backupPath(`zk/source-final-${Date.now()}.zksnap`);
+      expectSnapshot = ctx.journal.newBackupFile(
+        "zk/source-final",
+        `zk/source-final-${Date.now()}.zksnap`,
+      );
       const snapshot = await snapshotTree(source, expectSnapshot, { root });
-      ctx.journal.registerBackup("zk/source-final", expectSnapshot);
       ctx.log({
         kind: "info",
         message: `  final snapshot of the old subtree: ${snapshot.nodes} znodes in ${expectSnapshot}`,
       });
     }
+    // Under --dry-run the lock nodes of metas not yet moved are still there: count regardless.
     const removed = await removeTree(source, {
       root,
+      force: ctx.dryRun,
       ...(expectSnapshot ? { expectSnapshot } : {}),
     });
     ctx.log({

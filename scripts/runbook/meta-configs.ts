@@ -100,6 +100,6 @@ export async function switchMetaConfig(
     { section: "zookeeper", key: "hosts_list", value: ctx.inventory.zookeeper[to] },
     file.config.file,
   );
-  ctx.log({ kind: "info", message: edit.diff });
+  ctx.log({ kind: "info", message: edit.diff.trimEnd() });
   await ctx.hosts.writeFile(meta.host, meta.config, edit.text);
 }
