@@ -3,7 +3,8 @@
  * runs it: the tool in its own process, the cluster observed with a second ZooKeeper client.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { type Sandbox, startSandbox } from "../sandbox/sandbox.ts";
 import { hostsListOf, runTool, treeData, treeStamps } from "./tool.ts";
 
@@ -121,3 +122,83 @@ describe("the tool killed during each step", () => {
     });
   }
 });
+
+describe("check", () => {
+  test("check exits 3 naming the cause: target root exists, a replica dead, hosts_list missing, shell unreachable", async () => {
+    sandbox = await startSandbox({ metas: 3, replicas: 5, tables: 20 });
+    const s = sandbox;
+    const check = async (inventory = s.inventoryFile) => {
+      const run = await runTool(["check", "-i", inventory, "--method", "copy", "--json"]);
+      const failed = run.events
+        .filter((e) => e.kind === "check" && e.ok === false)
+        .map((e) => `${e.title}: ${e.evidence}`);
+      return { exitCode: run.exitCode, failed };
+    };
+    expect(await check()).toEqual({ exitCode: 0, failed: [] });
+
+    await runTool(["zk", "restore", await snapshotOf(s), `${s.target}${s.root}`]);
+    const occupied = await check();
+    expect(occupied.exitCode).toBe(3);
+    expect(occupied.failed).toEqual([
+      expect.stringMatching(
+        /^The target ensemble has nothing under the cluster root: \d+ znodes already under \/pegasus\/sandbox on /,
+      ),
+    ]);
+    await runTool(["zk", "rmr", `${s.target}${s.root}`]);
+
+    await s.killReplica(2);
+    const dead = s.layout.replicas[2]?.address as string;
+    const replicaDown = await waitForCheck(check, (r) =>
+      r.failed.some((f) => f.includes(`UNALIVE: ${dead}`)),
+    );
+    expect(replicaDown.exitCode).toBe(3);
+    expect(replicaDown.failed).toEqual([
+      `Every replica server is ALIVE: 4 of 5 ALIVE; UNALIVE: ${dead}`,
+    ]);
+    await s.startReplica(2);
+    await s.waitHealthy(60_000);
+
+    const config = s.layout.metas[1]?.config as string;
+    const original = readFileSync(config, "utf8");
+    writeFileSync(config, original.replace(/^\s*hosts_list\s*=.*\n/m, ""));
+    const noKey = await check();
+    expect(noKey.exitCode).toBe(3);
+    expect(noKey.failed).toEqual([
+      `Every meta config's [zookeeper] hosts_list is the source ensemble: Cannot use meta config ${config} as [zookeeper] hosts_list must occur exactly once: it is missing`,
+    ]);
+    writeFileSync(config, original);
+
+    const broken = join(s.dir, "broken-shell.yaml");
+    writeFileSync(
+      broken,
+      readFileSync(s.inventoryFile, "utf8").replace(
+        `- ${join(s.dir, "run.sh")}`,
+        "- /nonexistent/run.sh",
+      ),
+    );
+    const noShell = await check(broken);
+    expect(noShell.exitCode).toBe(3);
+    expect(noShell.failed.map((f) => f.split(":")[0])).toEqual([
+      "The shell answers for cluster root and the source ensemble",
+      "Every replica server is ALIVE",
+    ]);
+    expect(noShell.failed[0]).toContain("/nonexistent/run.sh");
+  });
+});
+
+/** A snapshot of the sandbox's source root, taken with the tool itself. */
+async function snapshotOf(s: Sandbox): Promise<string> {
+  const file = join(s.dir, `source-${Date.now()}.zksnap`);
+  const out = await runTool(["zk", "snapshot", `${s.source}${s.root}`, "-o", file]);
+  expect(out.exitCode).toBe(0);
+  return file;
+}
+
+/** Polls `check` until `done` holds (the meta notices a dead replica only after its FD grace). */
+async function waitForCheck<T>(check: () => Promise<T>, done: (result: T) => boolean): Promise<T> {
+  for (let i = 0; ; i++) {
+    const result = await check();
+    if (done(result) || i > 60) return result;
+    await Bun.sleep(500);
+  }
+}
