@@ -64,8 +64,14 @@ export async function clusterHealth(
     tables: before.tables,
   });
   const report = evaluateHealth(await observeHealth(ctx.shell), expected);
-  const shown = report.healthy ? report.conditions : report.failed;
-  return { ok: report.healthy, evidence: shown.map((c) => `${c.id}: ${c.evidence}`).join("; ") };
+  if (!report.healthy)
+    return { ok: false, evidence: report.failed.map((c) => `${c.id}: ${c.evidence}`).join("; ") };
+  const key = ["leaderUsesExpectedZooKeeper", "allNodesAlive", "allTablesHealthy"];
+  const shown = report.conditions.filter((c) => key.includes(c.id)).map((c) => c.evidence);
+  return {
+    ok: true,
+    evidence: `all ${report.conditions.length} conditions hold: ${shown.join("; ")}`,
+  };
 }
 
 /** Waits until the cluster is healthy on `ensemble` (timeouts.healthy). */
