@@ -9,7 +9,7 @@ import type { MigrationContext } from "../runbook/context.ts";
 import { runAlone } from "../runbook/execute.ts";
 import { waitHealthy } from "../runbook/health.ts";
 import { ensureMetaStarted, followerMetas } from "../runbook/metas.ts";
-import { everyMetaLocksOnTarget } from "../runbook/tree-checks.ts";
+import { everyMetaLocksOnTarget, noLockNodeOnSource } from "../runbook/tree-checks.ts";
 
 const startFollowers: Step<MigrationContext> = {
   id: "copy/06-start-followers",
@@ -23,9 +23,21 @@ const startFollowers: Step<MigrationContext> = {
       ctx.inventory.timeouts.metaStartMs,
       "every meta holding a lock node on the target",
     );
+    // A stopped meta's old session lingers until ZooKeeper expires it, lock node included.
+    await waitUntil(
+      ctx,
+      () => noLockNodeOnSource.observe(ctx),
+      ctx.inventory.timeouts.healthyMs,
+      "no meta holding a lock node on the source",
+    );
     await waitHealthy(ctx, "target");
   },
-  postconditions: [everyMetaRunning, everyMetaLocksOnTarget, clusterHealthyOn("target")],
+  postconditions: [
+    everyMetaRunning,
+    everyMetaLocksOnTarget,
+    noLockNodeOnSource,
+    clusterHealthyOn("target"),
+  ],
 };
 
 export default startFollowers;
