@@ -119,6 +119,7 @@ describe("the simulated shell, 2.5", () => {
       "recover -s localhost:34801",
       "recover -f missing.list",
       `recover -s ${nodes} -w 3`,
+      `recover -s ${nodes} -w 3 -o recover.out`,
     ]);
     expect(out.stderr).toBe(
       "should specify one of node_list_file/node_list_str\nparse localhost:34801 as a ip:port node failed\nopen file missing.list failed\n",
@@ -128,7 +129,10 @@ describe("the simulated shell, 2.5", () => {
       "Wait seconds: 3\nSkip bad nodes: false\nSkip lost partitions: false\nNode list:\n",
     );
     expect(body(out.stdout)).toEndWith(
-      "=============================\nRecover result: ERR_SERVICE_ALREADY_RUNNING\n",
+      "=============================\nRecover result: ERR_SERVICE_ALREADY_RUNNING\nrecover complete with err = ERR_SERVICE_ALREADY_RUNNING\n",
+    );
+    expect(readFileSync(join(sandbox.dir, "recover.out"), "utf8")).toEndWith(
+      "Recover result: ERR_SERVICE_ALREADY_RUNNING\n",
     );
   });
 
