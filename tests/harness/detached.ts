@@ -5,7 +5,10 @@
  * still names the expected marker (a path inside the sandbox), so a recycled pid is never hit.
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { $ } from "zx";
+import { $, quote } from "zx";
+
+/** Used when the environment has no PATH (commands run under `env -i`, as the tool allows). */
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** Options of {@link spawnDetached}. */
 export interface DetachedOptions {
@@ -26,8 +29,10 @@ export interface DetachedOptions {
 export async function spawnDetached(argv: string[], options: DetachedOptions): Promise<number> {
   const out = await $({
     quiet: true,
+    shell: "/bin/bash",
+    quote,
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: { PATH: defaultPath, ...process.env, ...options.env },
   })`setsid ${argv} >>${options.logFile} 2>&1 </dev/null & echo $!`;
   const pid = Number(out.stdout.trim());
   if (!Number.isInteger(pid) || pid <= 0) {

@@ -13,7 +13,7 @@ import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { $, type ProcessPromise } from "zx";
-import { readPidFile, spawnDetached, stopPidFile } from "./detached.ts";
+import { isRunning, spawnDetached, stopPidFile } from "./detached.ts";
 
 const zookeeperJar = "/usr/share/java/zookeeper.jar";
 const classpath = `/etc/zookeeper/conf:${zookeeperJar}`;
@@ -300,7 +300,11 @@ export interface DetachedZooKeeper {
  */
 export async function startDetachedZooKeeper(
   dir: string,
-  options: StartOptions & { port: number },
+  options: StartOptions & {
+    port: number;
+    /** Kill the server (within a second) once this process is gone: a watchdog per server. */
+    ownerPid?: number;
+  },
 ): Promise<DetachedZooKeeper> {
   if (!hasZooKeeper()) {
     throw new Error(
@@ -314,10 +318,17 @@ export async function startDetachedZooKeeper(
     logFile: join(dir, "zookeeper.log"),
     pidFile,
   });
+  if (options.ownerPid !== undefined) {
+    const watchdog = `while kill -0 ${options.ownerPid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 1; done; kill -9 ${pid} 2>/dev/null`;
+    await spawnDetached(["sh", "-c", watchdog, "pzm-zookeeper-watchdog", configFile], {
+      cwd: dir,
+      logFile: "/dev/null",
+    });
+  }
   const timeoutMs = options.readyTimeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
   while (!(await ruok(options.port, 1000))) {
-    if (readPidFile(pidFile) === null || Date.now() > deadline) {
+    if (!isRunning(pid, configFile) || Date.now() > deadline) {
       await stopDetachedZooKeeper(dir);
       throw new Error(
         `ZooKeeper in ${dir} did not answer ruok on port ${options.port} within ${timeoutMs} ms; see ${join(dir, "zookeeper.log")}`,

@@ -11,6 +11,8 @@
  * `meta_control` calls, as minos or systemd would be called; `status-*` exits 0 while the
  * process runs and 3 when it does not (like `systemctl is-active`). The processes themselves run
  * as `run-meta`, `run-replica` and `shell` (the latter through `DIR/run.sh shell …`).
+ * With `PZM_SANDBOX_OWNER=<pid>` in the environment, everything `up` starts exits once that
+ * process is gone (the tests use it, so a crashed test run leaves nothing behind).
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -85,6 +87,7 @@ switch (command) {
     const sandbox = await startSandbox({
       dir,
       owned: false,
+      ownerPid: Number(process.env.PZM_SANDBOX_OWNER) || undefined,
       metas: count("metas", 3),
       replicas: count("replicas", 5),
       tables: count("tables", 20),

@@ -134,6 +134,22 @@ describe("the HTTP endpoints (reference §4.7)", () => {
   });
 });
 
+describe("server_info, 2.6 (reference §4.10)", () => {
+  test("prints sorted 2-space JSON on stdout with every meta and replica server", async () => {
+    const out = await sandbox.shell("server_info\n");
+    expect(out.stderr).toBe("");
+    const json = JSON.parse(out.stdout.slice(out.stdout.indexOf("\n{") + 1));
+    expect(Object.keys(json)).toEqual(["command", "details", "failed_count", "succeed_count"]);
+    expect(json).toMatchObject({ command: "server-info ", failed_count: 0, succeed_count: 8 });
+    expect(json.details[address(0)]).toMatchObject({
+      acked: true,
+      role: "meta-server",
+      message: { version: "2.6.0" },
+    });
+    expect(out.stdout).toContain('{\n  "command": "server-info ",\n  "details": {\n');
+  });
+});
+
 describe("meta levels (reference §7)", () => {
   test("blind defers every partition-config write while a replica dies and rejects create; steady writes them", async () => {
     const set = await sandbox.shell([
@@ -178,6 +194,8 @@ describe("meta levels (reference §7)", () => {
     expect([pc.primary, ...pc.secondaries]).not.toContain(dead);
     expect(pc.last_drops).toContain(dead);
     await sandbox.startReplica(4);
+    const restarted = await sandbox.replicaState(4);
+    expect(restarted?.replicas.length).toBeGreaterThan(0);
     await sandbox.waitHealthy();
   }, 40_000);
 

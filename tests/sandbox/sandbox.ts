@@ -49,8 +49,13 @@ export interface SandboxOptions {
   tables?: number;
   /** @default "2.6" */
   version?: PegasusVersion;
-  /** Tie every process to this one (tests). The CLI passes false. @default true */
+  /**
+   * Tie every process to this process: ZooKeeper under `--pdeathsig`, metas and replicas exit
+   * when it is gone. The CLI passes false (detached ZooKeeper with pid files). @default true
+   */
   owned?: boolean;
+  /** For an unowned sandbox: a process whose end still stops everything (tests of the CLI). */
+  ownerPid?: number;
 }
 
 /** The state a meta reports on `/sandbox/state`. */
@@ -138,6 +143,7 @@ process.on("exit", () => {
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const isOwned = options.owned ?? true;
+  const owner = isOwned ? process.pid : (options.ownerPid ?? null);
   const temporary = options.dir === undefined;
   const dir = resolve(options.dir ?? mkdtempSync(join(tmpdir(), "pzm-sandbox-")));
   const version = options.version ?? "2.6";
@@ -152,8 +158,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     while (second === first) second = await freePort();
     zkPorts = [first, second];
     await Promise.all([
-      startDetachedZooKeeper(join(dir, "zk-old"), { port: zkPorts[0] }),
-      startDetachedZooKeeper(join(dir, "zk-new"), { port: zkPorts[1] }),
+      startDetachedZooKeeper(join(dir, "zk-old"), {
+        port: zkPorts[0],
+        ownerPid: owner ?? undefined,
+      }),
+      startDetachedZooKeeper(join(dir, "zk-new"), {
+        port: zkPorts[1],
+        ownerPid: owner ?? undefined,
+      }),
     ]);
   }
   const taken = new Set(zkPorts);
@@ -175,7 +187,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     root: "/pegasus/sandbox",
     bun: process.execPath,
     cli: cliPath,
-    owner: isOwned ? process.pid : null,
+    owner,
     zookeepers: {
       old: { port: zkPorts[0], dir: isOwned ? null : join(dir, "zk-old") },
       new: { port: zkPorts[1], dir: isOwned ? null : join(dir, "zk-new") },

@@ -4,7 +4,8 @@
  * and the lock directory, waits for the leader lock, then (as leader) loads the tree once and
  * either serves, creates the default tables (empty tree), waits in recovery mode (empty tree and
  * `recover_from_replica_server = true`) or aborts (tables and the flag). Exits 0 when its
- * ZooKeeper session expires, as upstream's `dsn_exit(0)`.
+ * ZooKeeper session expires, as upstream's `dsn_exit(0)`; on SIGTERM it exits without closing
+ * its session, so its lock node lingers until the session times out.
  */
 import type { PegasusVersion } from "../encoding.ts";
 import { exitWithOwner } from "../owner.ts";
@@ -56,12 +57,9 @@ export async function runMeta(configFile: string, version: PegasusVersion): Prom
       startTime: new Date().toISOString().replace("T", " ").slice(0, 19),
     }),
   });
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.on(signal, () => {
-      zk.close();
-      process.exit(0);
-    });
-  }
+  // Like the real process, a stopped meta does not close its ZooKeeper session: its lock node
+  // stays until the session times out, and followers take over only then.
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => process.exit(0));
   const timeout = setTimeout(() => {
     log(
       "E",

@@ -10,7 +10,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type AppInfo, gpid, type PartitionConfig, type PegasusVersion } from "../encoding.ts";
+import { type AppInfo, gpid, type PegasusVersion } from "../encoding.ts";
 import { exitWithOwner } from "../owner.ts";
 import { parseRdsnIni, readValue } from "../rdsn-ini.ts";
 import { log, setLogRole } from "../rdsn-log.ts";
@@ -194,5 +194,3 @@ function loadReplicas(file: string): LocalReplica[] {
     return [];
   }
 }
-
-export type { PartitionConfig };
