@@ -10,7 +10,7 @@
 import type { PegasusVersion } from "../encoding.ts";
 import { exitWithOwner } from "../owner.ts";
 import { RdsnConfigError } from "../rdsn-ini.ts";
-import { crash, log, setLogRole } from "../rdsn-log.ts";
+import { crash, localTime, log, setLogRole } from "../rdsn-log.ts";
 import { createPathComponents, openSession } from "../zk.ts";
 import { acquireLeaderLock, leaderLockId } from "./election.ts";
 import { type MetaOptions, rank, readMetaOptions } from "./options.ts";
@@ -55,7 +55,7 @@ export async function runMeta(configFile: string, version: PegasusVersion): Prom
     port: options.port,
     fetch: metaHandler(state, leadership, {
       version: version === "2.6" ? "2.6.0" : "2.5.0",
-      startTime: new Date().toISOString().replace("T", " ").slice(0, 19),
+      startTime: localTime(new Date()),
     }),
   });
   // Like the real process, a stopped meta does not close its ZooKeeper session: its lock node
