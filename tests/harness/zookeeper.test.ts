@@ -1,10 +1,16 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import zookeeper from "node-zookeeper-client";
+import { commandLineOf } from "./detached.ts";
 import {
   freePort,
   ruok,
+  startDetachedZooKeeper,
   startZooKeepers,
+  stopDetachedZooKeeper,
   stopZooKeepers,
   type ZooKeeperServer,
 } from "./zookeeper.ts";
@@ -98,5 +104,25 @@ describe("ZooKeeper harness", () => {
     await stopZooKeepers();
     expect(pids.some(isAlive)).toBe(false);
     expect(servers.every((s) => s.pid === null)).toBe(true);
+  });
+});
+
+describe("detached ZooKeeper (sandbox CLI)", () => {
+  test("startDetachedZooKeeper() writes a pid file; stopDetachedZooKeeper() stops that process", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pzm-zk-detached-"));
+    try {
+      const zk = await startDetachedZooKeeper(dir, {
+        port: await freePort(),
+        ownerPid: process.pid,
+      });
+      expect(await Bun.file(zk.pidFile).text()).toBe(`${zk.pid}\n`);
+      expect(await ruok(zk.port)).toBe(true);
+      expect(await stopDetachedZooKeeper(dir)).toBe(true);
+      expect(commandLineOf(zk.pid)).toBeNull(); // gone, or a zombie its new parent has yet to reap
+      expect(await stopDetachedZooKeeper(dir)).toBe(false);
+    } finally {
+      await stopDetachedZooKeeper(dir);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

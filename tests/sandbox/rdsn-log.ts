@@ -13,10 +13,15 @@ export function setLogRole(name: string): void {
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
+/** `YYYY-MM-DD HH:MM:SS` in local time, as rDSN prints start times. */
+export function localTime(date: Date): string {
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
 /** Writes one log line. `where` is `file.cpp:line:function`. */
 export function log(level: "D" | "I" | "W" | "E" | "F", where: string, message: string): void {
   const now = new Date();
-  const stamp = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())} ${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}.${pad(now.getMilliseconds(), 3)}`;
+  const stamp = `${localTime(now)}.${pad(now.getMilliseconds(), 3)}`;
   const nanos = `${BigInt(now.getTime()) * 1_000_000n}`;
   process.stderr.write(
     `${level}${stamp} (${nanos} ${process.pid.toString(16)}) ${role}.default0.0000000000000001: ${where}(): ${message}\n`,

@@ -4,6 +4,7 @@
  * (compact JSON), so both print the same thing the same way.
  */
 import type { AppInfo, PartitionConfig, PegasusVersion } from "./encoding.ts";
+import { localTime } from "./rdsn-log.ts";
 import { TablePrinter } from "./table-printer.ts";
 
 /** A table as `list_apps` returns it. */
@@ -18,12 +19,9 @@ export interface NodeView {
   status: "ALIVE" | "UNALIVE";
 }
 
-const pad = (n: number) => String(n).padStart(2, "0");
-
 /** `YYYY-MM-DD_HH:MM:SS` in local time, as the shell prints timestamps. */
 export function shellTime(second: number): string {
-  const d = new Date(second * 1000);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}_${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return localTime(new Date(second * 1000)).replace(" ", "_");
 }
 
 /** Partition health counts of one table (`replication_ddl_client::list_apps`). */

@@ -10,12 +10,13 @@
 import type { PegasusVersion } from "../encoding.ts";
 import { exitWithOwner } from "../owner.ts";
 import { RdsnConfigError } from "../rdsn-ini.ts";
-import { crash, log, setLogRole } from "../rdsn-log.ts";
+import { crash, localTime, log, setLogRole } from "../rdsn-log.ts";
 import { createPathComponents, openSession } from "../zk.ts";
 import { acquireLeaderLock, leaderLockId } from "./election.ts";
 import { type MetaOptions, rank, readMetaOptions } from "./options.ts";
 import { type Leadership, metaHandler } from "./service.ts";
 import { MetaState } from "./state.ts";
+import { createDefaultApps, loadTree } from "./tree.ts";
 
 /** Cure and deferred-write rounds (upstream uses its own timers; these keep the sandbox quick). */
 const cureIntervalMs = 500;
@@ -54,7 +55,7 @@ export async function runMeta(configFile: string, version: PegasusVersion): Prom
     port: options.port,
     fetch: metaHandler(state, leadership, {
       version: version === "2.6" ? "2.6.0" : "2.5.0",
-      startTime: new Date().toISOString().replace("T", " ").slice(0, 19),
+      startTime: localTime(new Date()),
     }),
   });
   // Like the real process, a stopped meta does not close its ZooKeeper session: its lock node
@@ -84,7 +85,7 @@ export async function runMeta(configFile: string, version: PegasusVersion): Prom
   leadership.isLeader = true;
   leadership.primary = options.address;
 
-  const found = await state.load();
+  const found = await loadTree(state);
   if (found && options.recoverFromReplicaServer) {
     crash(
       "server_state.cpp:821:initialize_data_structure",
@@ -100,7 +101,7 @@ export async function runMeta(configFile: string, version: PegasusVersion): Prom
     state.recovering = true;
     if (rank(state.level) > rank("steady")) state.level = "steady";
   } else {
-    if (!found) await state.createDefaultApps();
+    if (!found) await createDefaultApps(state);
     state.initializeNodeState();
     await state.startService();
   }

@@ -16,6 +16,7 @@ import type { AppView, NodeView } from "../views.ts";
 import { type Level, levels, rank } from "./options.ts";
 import { type NodeReport, recoverFromReports } from "./recovery.ts";
 import { dropPartition, type MetaState } from "./state.ts";
+import { writeTree } from "./tree.ts";
 
 const nowSecond = () => Math.floor(Date.now() / 1000);
 const validName = /^[0-9a-zA-Z.:_]+$/;
@@ -225,7 +226,7 @@ export async function startRecovery(
     if (outcome.err !== "ERR_OK") return { err: outcome.err, hint_message: outcome.hint };
     for (const app of outcome.apps) state.apps.set(app.info.app_id, app);
     try {
-      await state.writeAllApps();
+      await writeTree(state);
     } catch (error) {
       crash(
         "server_state.cpp:2737:on_start_recovery",

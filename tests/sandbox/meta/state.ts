@@ -5,17 +5,13 @@
  * - partition configurations go through {@link MetaState.propose}: written with an
  *   unconditional set, applied to memory only after the write, deferred while the level is
  *   blind or stopped and retried every second (§7.4); a vanished znode aborts the meta;
- * - bulk writes of the `/apps` tree use the `lock` … `unlock` pattern (first boot, recovery).
+ * - table nodes are rewritten whole (drops, envs); bulk tree reads and writes are in `tree.ts`.
  */
 import {
   type AppInfo,
-  decodeAppInfo,
-  decodePartition,
   encodeAppInfo,
   encodePartition,
   gpid,
-  newAppInfo,
-  newPartition,
   type PartitionConfig,
   type PegasusVersion,
 } from "../encoding.ts";
@@ -38,7 +34,6 @@ export interface NodeState {
 }
 
 const now = () => Date.now();
-const nowSecond = () => Math.floor(Date.now() / 1000);
 
 /** The simulated `server_state` of one meta process. */
 export class MetaState {
@@ -72,109 +67,6 @@ export class MetaState {
       alive < this.options.minLiveNodes ||
       (total > 0 && alive * 100 < this.options.liveThresholdPercent * total);
     return freeze ? "freezed" : this.level;
-  }
-
-  /** Reads the tree once (`sync_apps_from_remote_storage`); false when it holds no table. */
-  async load(): Promise<boolean> {
-    const where = "server_state.cpp:612:sync_apps_from_remote_storage";
-    const root = await this.zk.get(this.appsRoot);
-    if (root === null) return false;
-    if (root.data !== "unlock" && root.data !== "") {
-      crash(
-        where,
-        `invalid transaction state(${root.data})`,
-        "transaction_state == std::string(unlock_state) || transaction_state.empty()",
-      );
-    }
-    const children = (await this.zk.children(this.appsRoot)) ?? [];
-    await Promise.all(children.map((child) => this.loadApp(`${this.appsRoot}/${child}`)));
-    return this.apps.size > 0;
-  }
-
-  private async loadApp(path: string): Promise<void> {
-    const where = "server_state.cpp:660:sync_apps_from_remote_storage";
-    const node = await this.zk.get(path);
-    if (node === null) return;
-    let info: AppInfo;
-    try {
-      info = decodeAppInfo(node.data);
-    } catch {
-      crash(where, `invalid json data: ${node.data}`, "decode_json_data");
-    }
-    if (info.status !== "AS_AVAILABLE" && info.status !== "AS_DROPPED") {
-      crash(
-        where,
-        `invalid status(${info.status}) of app(${info.app_id})`,
-        "app->status == app_status::AS_AVAILABLE || app->status == app_status::AS_DROPPED",
-      );
-    }
-    const partitions = await Promise.all(
-      Array.from({ length: info.partition_count }, async (_, pidx) => {
-        const data = await this.zk.get(`${path}/${pidx}`);
-        if (data === null) {
-          const fresh = newPartition(info, pidx);
-          if (pidx < info.init_partition_count)
-            await this.zk.create(`${path}/${pidx}`, encodePartition(fresh, this.version));
-          return fresh;
-        }
-        let pc: PartitionConfig | null = null;
-        try {
-          pc = decodePartition(data.data);
-        } catch {}
-        if (pc === null || pc.app_id !== info.app_id || pc.pidx !== pidx) {
-          crash(
-            where,
-            `invalid partition config of ${path}/${pidx}: ${data.data}`,
-            "pc.pid.get_app_id() == app->app_id && pc.pid.get_partition_index() == partition_id",
-          );
-        }
-        return pc;
-      }),
-    );
-    this.apps.set(info.app_id, { info, partitions });
-  }
-
-  /** Writes every table in memory to an absent or empty `/apps` (`sync_apps_to_remote_storage`). */
-  async writeAllApps(): Promise<void> {
-    await this.zk.createIfMissing(this.appsRoot, "lock");
-    const apps = [...this.apps.values()];
-    const stored = (app: AppInfo): AppInfo => ({
-      ...app,
-      status:
-        app.status === "AS_CREATING" || app.status === "AS_AVAILABLE"
-          ? "AS_AVAILABLE"
-          : "AS_DROPPED",
-    });
-    await Promise.all(
-      apps.map((a) =>
-        this.zk.create(this.appPath(a.info.app_id), encodeAppInfo(stored(a.info), this.version)),
-      ),
-    );
-    await Promise.all(
-      apps.flatMap((a) =>
-        a.partitions.map((pc) =>
-          this.zk.create(this.partitionPath(pc), encodePartition(pc, this.version)),
-        ),
-      ),
-    );
-    await this.zk.set(this.appsRoot, "unlock");
-  }
-
-  /** Creates the `[meta_server.apps.*]` tables on an empty tree (`initialize_default_apps`). */
-  async createDefaultApps(): Promise<void> {
-    this.options.defaultApps.forEach((app, i) => {
-      const info = newAppInfo({ ...app, app_id: i + 1, create_second: nowSecond() });
-      this.apps.set(info.app_id, {
-        info,
-        partitions: Array.from({ length: info.partition_count }, (_, p) => newPartition(info, p)),
-      });
-      log(
-        "I",
-        "server_state.cpp:458:initialize_default_apps",
-        `create default app ${info.app_name}(${info.app_id})`,
-      );
-    });
-    await this.writeAllApps();
   }
 
   /** Nodes named by partition configurations start unalive until they beacon. */

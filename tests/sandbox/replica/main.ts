@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { type AppInfo, gpid, type PegasusVersion } from "../encoding.ts";
 import { exitWithOwner } from "../owner.ts";
 import { parseRdsnIni, readValue } from "../rdsn-ini.ts";
-import { log, setLogRole } from "../rdsn-log.ts";
+import { localTime, log, setLogRole } from "../rdsn-log.ts";
 import { type ConfigUpdate, call, type MetaReply, type ReplicaInfo, rpcRouter } from "../rpc.ts";
 
 /** A replica on this server: what it reports, plus the table as it knows it. */
@@ -141,6 +141,7 @@ export function runReplica(configFile: string, version: PegasusVersion): void {
     save();
   };
 
+  const startTime = localTime(new Date());
   Bun.serve({
     hostname: "127.0.0.1",
     port,
@@ -174,7 +175,6 @@ export function runReplica(configFile: string, version: PegasusVersion): void {
           : new Response("not found", { status: 404 }),
     ),
   });
-  const startTime = new Date().toISOString().replace("T", " ").slice(0, 19);
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => process.exit(0));
   log(
     "I",
