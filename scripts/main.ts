@@ -10,6 +10,9 @@ import packageJson from "../package.json" with { type: "json" };
 
 // A bastion's cron or `env -i` may give us no PATH; the commands we start still need one.
 process.env.PATH ||= "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+// With SHLVL unset and stdin a socket (Bun's child stdio), bash believes rshd started it and
+// sources ~/.bashrc into every command we run; a bastion's .bashrc must not leak into them.
+process.env.SHLVL ||= "1";
 
 const program = new Command("pegasus-zk-migrate")
   .description("Move an Apache Pegasus cluster's metadata from one ZooKeeper ensemble to another.")

@@ -22,6 +22,7 @@ import { targetRootIsFree } from "../runbook/tree-checks.ts";
 const stopFollowers: Step<MigrationContext> = {
   id: "copy/01-stop-followers",
   title: "Stop every follower meta server; the leader keeps running",
+  destructive: true,
   preconditions: [shellNamesTheCluster("source"), everyNodeAlive, targetRootIsFree],
   run: async (ctx) => {
     await baseline(ctx);

@@ -14,6 +14,7 @@ import { targetEqualsSource } from "../runbook/tree-checks.ts";
 const switchConfig: Step<MigrationContext> = {
   id: "copy/04-switch-config",
   title: "Point [zookeeper] hosts_list of every meta config at the new ensemble",
+  destructive: true,
   preconditions: [targetEqualsSource],
   run: async (ctx) => {
     for (const meta of ctx.inventory.metaServers) await switchMetaConfig(ctx, meta, "target");

@@ -15,6 +15,7 @@ import { ensureMetaStarted, ensureMetaStopped, leaderMeta } from "../runbook/met
 const restartLeader: Step<MigrationContext> = {
   id: "copy/05-restart-leader",
   title: "Restart the leader on the new ensemble and wait until the cluster is healthy",
+  destructive: true,
   preconditions: [everyConfigPointsAt("target"), followersStopped],
   run: async (ctx) => {
     const leader = await leaderMeta(ctx);
