@@ -43,7 +43,7 @@ const methodOption = () =>
 
 program
   .command("check")
-  .summary("read-only preflight: could the migration start now? (exit 0 ready, 3 not)")
+  .summary("read-only preflight; exit 0 ready, 3 not ready")
   .description(
     "Check both ensembles, the shell, every node and every meta config without changing anything. Exit 0 ready, 3 not ready (each failing check named), 2 bad inventory.",
   )
@@ -56,7 +56,7 @@ program
 
 program
   .command("plan")
-  .summary("print every step, its checks and exact commands; touch nothing")
+  .summary("dry run: every step, check and command; changes nothing")
   .description(
     "A dry run of the runbook: every step with its checks, the exact commands, the config diffs and the number of znodes to copy. Nothing is changed.",
   )
@@ -104,7 +104,7 @@ program
 
 const zkCommand = program
   .command("zk")
-  .summary("copy, compare, snapshot, restore or remove a ZooKeeper subtree")
+  .summary("copy, diff, snapshot, restore or rmr a ZooKeeper subtree")
   .description(
     "Tree tools. Addresses are host:port[,host:port…]/path. Exit codes: 0 ok, 1 failed or refused (diff: different), 2 usage or input error (diff: any error).",
   );
@@ -136,7 +136,7 @@ const withGlobals = <T>(command: Command) => command.optsWithGlobals() as T;
 zkOptions(
   zkCommand
     .command("copy")
-    .summary("copy SRC to DST: data, ACLs and node types; ephemerals skipped")
+    .summary("copy SRC to DST with data, ACLs, node types")
     .argument("<SRC>", "source host:port[,…]/path")
     .argument("<DST>", "target host:port[,…]/path (missing parents are created)")
     .option("--overwrite", "write into a non-empty DST, changing only nodes that differ")
@@ -150,7 +150,7 @@ zkOptions(
 zkOptions(
   zkCommand
     .command("diff")
-    .summary("compare SRC and DST: exit 0 identical, 1 different, 2 error")
+    .summary("compare SRC and DST (exit 0 same, 1 different)")
     .argument("<SRC>", "source host:port[,…]/path")
     .argument("<DST>", "target host:port[,…]/path"),
   ["source", "target"],
@@ -161,7 +161,7 @@ zkOptions(
 zkOptions(
   zkCommand
     .command("snapshot")
-    .summary("write SRC to a file: path, data, ACL, type and stat per node, with a checksum")
+    .summary("stream SRC to a checksummed snapshot file")
     .argument("<SRC>", "source host:port[,…]/path")
     .requiredOption("-o, --output <file>", "snapshot file to write"),
   ["source"],
@@ -186,7 +186,7 @@ zkOptions(
 zkOptions(
   zkCommand
     .command("rmr")
-    .summary("delete SRC and everything under it, leaves first, at the versions read")
+    .summary("delete SRC, leaves first, at the versions read")
     .argument("<SRC>", "host:port[,…]/path to delete")
     .option("--dry-run", "count what would be deleted; delete nothing")
     .option(

@@ -33,9 +33,29 @@ describe("the binary", () => {
   test("--help lists every subcommand with one line each", async () => {
     const out = await run("--help");
     expect(out.exitCode).toBe(0);
-    expect(out.stdout).toMatch(
-      /^ {2}validate \[options\] +check an inventory file offline and summarise it$/m,
-    );
+    const commands = out.stdout.split("Commands:\n")[1]?.trimEnd().split("\n") ?? [];
+    expect(commands.map((line) => line.trim().split(/\s/)[0])).toEqual([
+      "validate",
+      "check",
+      "plan",
+      "run",
+      "status",
+      "step",
+      "zk",
+      "help",
+    ]);
+    for (const line of commands) expect(line).toMatch(/^ {2}\S.* {2,}\S/);
+    const zk = await run("zk", "--help");
+    const zkCommands = zk.stdout.split("Commands:\n")[1]?.trimEnd().split("\n") ?? [];
+    expect(zkCommands.map((line) => line.trim().split(/\s/)[0])).toEqual([
+      "copy",
+      "diff",
+      "snapshot",
+      "restore",
+      "rmr",
+      "help",
+    ]);
+    for (const line of zkCommands) expect(line).toMatch(/^ {2}\S.* {2,}\S/);
   });
 
   test("validate -i config.example.yaml exits 0 with a summary", async () => {
