@@ -58,18 +58,7 @@ describe("recovery from replica servers onto an empty ensemble", () => {
     );
 
     await Promise.all([0, 1, 2].map((t) => sandbox.stopMeta(t)));
-    await waitFor(
-      async () => {
-        const states = await Promise.all(
-          sandbox.layout.replicas.map((r) => sandbox.replicaState(r.index)),
-        );
-        return states.every(
-          (s) => s && !s.connected && s.replicas.every((r) => r.status === "PS_INACTIVE"),
-        );
-      },
-      15_000,
-      "every replica server disconnected and INACTIVE",
-    );
+    await sandbox.waitReplicasInactive();
   }, 30_000);
 
   test("forgetting recovery mode on an empty tree creates the default table, then aborts at the first config sync", async () => {

@@ -114,6 +114,8 @@ export interface Sandbox {
     connected: boolean;
     replicas: { app_id: number; pidx: number; status: string; ballot: number }[];
   } | null>;
+  /** Waits until every replica server lost the meta and holds its replicas INACTIVE (all metas down). */
+  waitReplicasInactive(timeoutMs?: number): Promise<void>;
   /** Sends an RPC to the leading meta (see `meta/service.ts` for names). */
   rpc<T extends MetaReply>(name: string, body?: unknown): Promise<T>;
   apps(status?: string): Promise<AppView[]>;
@@ -321,6 +323,20 @@ function makeSandbox(
       await stopMember(replica(index), "kill");
     },
     replicaState: (index) => getJson(replica(index).port, "/replica/state"),
+    async waitReplicasInactive(timeoutMs = 15_000) {
+      await waitFor(
+        async () => {
+          const states = await Promise.all(
+            layout.replicas.map((r) => sandbox.replicaState(r.index)),
+          );
+          return states.every(
+            (s) => s && !s.connected && s.replicas.every((r) => r.status === "PS_INACTIVE"),
+          );
+        },
+        timeoutMs,
+        "every replica server disconnected and INACTIVE",
+      );
+    },
     rpc: (name, body = {}) => client.request(name, body),
     async apps(status = "all") {
       const reply = await client.request<MetaReply & { apps: AppView[] }>("list_apps", { status });

@@ -217,7 +217,11 @@ export const getAppEnvs: Command = {
       { app_name: ctx.currentApp },
     );
     if (reply.err !== "ERR_OK") {
-      ctx.stderr(`get app env failed with err = ${reply.err}\n`);
+      // The real client lists the available apps and looks the name up itself, so a missing
+      // table is ERR_OBJECT_NOT_FOUND there (replication_ddl_client::get_app_envs), not the
+      // meta's ERR_APP_NOT_EXIST that set_app_envs gets.
+      const err = reply.err === "ERR_APP_NOT_EXIST" ? "ERR_OBJECT_NOT_FOUND" : reply.err;
+      ctx.stderr(`get app env failed with err = ${err}\n`);
       return true;
     }
     const table = new TablePrinter("app_envs");
