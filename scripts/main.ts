@@ -13,6 +13,11 @@ process.env.PATH ||= "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 // With SHLVL unset and stdin a socket (Bun's child stdio), bash believes rshd started it and
 // sources ~/.bashrc into every command we run; a bastion's .bashrc must not leak into them.
 process.env.SHLVL ||= "1";
+// `run … | head` or a closed pager must not abort a migration half-way through a step: once
+// stdout is gone we keep working silently (the journal still records everything).
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+});
 
 const program = new Command("pegasus-zk-migrate")
   .description("Move an Apache Pegasus cluster's metadata from one ZooKeeper ensemble to another.")

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { $ } from "zx";
 import { type Sandbox, startSandbox } from "../sandbox/sandbox.ts";
 import { hostsListOf, runTool, treeData, treeStamps } from "./tool.ts";
 
@@ -202,3 +203,52 @@ async function waitForCheck<T>(check: () => Promise<T>, done: (result: T) => boo
     await Bun.sleep(500);
   }
 }
+
+describe("one step at a time", () => {
+  test("step and step scripts run alone, status shows the journal, a concurrent run is refused", async () => {
+    sandbox = await startSandbox({ metas: 3, replicas: 5, tables: 20 });
+    const s = sandbox;
+    const appsBefore = await treeData(s.source, `${s.root}/apps`);
+    const first = await runTool(["step", "copy/01-stop-followers", "-i", s.inventoryFile, "--yes"]);
+    expect(first.exitCode).toBe(0);
+    const script = await $({
+      nothrow: true,
+      quiet: true,
+    })`${process.execPath} ${join(import.meta.dir, "../../scripts/copy/02-set-blind.ts")} -i ${s.inventoryFile}`;
+    expect(script.stderr).toBe("");
+    expect(script.exitCode).toBe(0);
+    const status = (await runTool(["status", "-i", s.inventoryFile])).stdout;
+    expect(status).toMatch(/copy\/01-stop-followers +done in /);
+    expect(status).toMatch(/copy\/02-set-blind +done in /);
+    expect(status).toMatch(/copy\/03-copy-tree +not started/);
+
+    const args = [
+      "run",
+      "-i",
+      s.inventoryFile,
+      "--method",
+      "copy",
+      "--yes",
+      "--clean-old",
+      "--json",
+    ];
+    const running = $({
+      nothrow: true,
+      quiet: true,
+    })`${process.execPath} ${join(import.meta.dir, "../../scripts/main.ts")} ${args}`;
+    // Keep reading its output to the end (leaving the loop would close the pipe under it).
+    const { promise: stepStarted, resolve } = Promise.withResolvers<void>();
+    const drained = (async () => {
+      for await (const line of running) if (line.includes('"kind":"step"')) resolve();
+    })();
+    await stepStarted;
+    const second = await runTool(args);
+    expect(second.exitCode).toBe(3);
+    expect(second.stderr).toMatch(
+      /^error: Cannot start as another run holds .*run\.lock: pid \d+ /,
+    );
+    await drained;
+    expect((await running).exitCode).toBe(0);
+    await expectMigrated(s, appsBefore);
+  });
+});
