@@ -25,6 +25,18 @@ const steps = [
   "copy/07-clean-old-zk",
 ];
 
+/** `run` of the whole copy method with clean-up, unattended, NDJSON out. */
+const fullRun = (s: Sandbox) => [
+  "run",
+  "-i",
+  s.inventoryFile,
+  "--method",
+  "copy",
+  "--yes",
+  "--clean-old",
+  "--json",
+];
+
 /** The migration's end state: metas on the target, /apps as before, healthy, old root gone. */
 async function expectMigrated(s: Sandbox, appsBefore: Map<string, string>) {
   for (const meta of s.layout.metas) expect(hostsListOf(meta.config)).toBe(s.target);
@@ -96,16 +108,7 @@ describe("the tool killed during each step", () => {
       sandbox = await startSandbox({ metas: 3, replicas: 5, tables: 20 });
       const s = sandbox;
       const appsBefore = await treeData(s.source, `${s.root}/apps`);
-      const args = [
-        "run",
-        "-i",
-        s.inventoryFile,
-        "--method",
-        "copy",
-        "--yes",
-        "--clean-old",
-        "--json",
-      ];
+      const args = fullRun(s);
       // Kill at the step's first action: the first event after its preconditions were checked.
       const killed = await runTool(args, {
         killAt: (event, seen) => {
@@ -222,16 +225,7 @@ describe("one step at a time", () => {
     expect(status).toMatch(/copy\/02-set-blind +done in /);
     expect(status).toMatch(/copy\/03-copy-tree +not started/);
 
-    const args = [
-      "run",
-      "-i",
-      s.inventoryFile,
-      "--method",
-      "copy",
-      "--yes",
-      "--clean-old",
-      "--json",
-    ];
+    const args = fullRun(s);
     const running = $({
       nothrow: true,
       quiet: true,

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { $ } from "zx";
 import { type Inventory, loadInventory, metaList } from "../../lib/inventory.ts";
+import { type MetaAction, metaCommand } from "../../lib/meta-control.ts";
 import { renderTemplate } from "../../lib/template.ts";
 import { waitFor } from "./wait.ts";
 
@@ -87,23 +88,16 @@ describe("bun tests/sandbox/cli.ts", () => {
 
   test("the inventory's meta_control commands stop, report and start a meta like systemctl", async () => {
     const meta = inventory.metaServers[2] as Inventory["metaServers"][number];
-    const values = {
-      cluster: inventory.cluster,
-      task: String(meta.task),
-      address: meta.address,
-      port: meta.address.split(":")[1] as string,
-      host: meta.host,
-      config: meta.config,
-      meta_list: metaList(inventory),
+    const run = (action: MetaAction) => {
+      const { argv, cwd } = metaCommand(inventory, meta, action);
+      return $({ quiet: true, nothrow: true, ...(cwd ? { cwd } : {}) })`${argv}`;
     };
-    const run = (template: Inventory["metaControl"]["start"]) =>
-      $({ quiet: true, nothrow: true })`${renderTemplate(template, values)}`;
-    expect((await run(inventory.metaControl.status)).exitCode).toBe(0);
-    expect((await run(inventory.metaControl.stop)).exitCode).toBe(0);
-    const stopped = await run(inventory.metaControl.status);
+    expect((await run("status")).exitCode).toBe(0);
+    expect((await run("stop")).exitCode).toBe(0);
+    const stopped = await run("status");
     expect([stopped.exitCode, stopped.stdout]).toEqual([3, "meta 2 stopped\n"]);
-    expect((await run(inventory.metaControl.start)).exitCode).toBe(0);
-    expect((await run(inventory.metaControl.status)).exitCode).toBe(0);
+    expect((await run("start")).exitCode).toBe(0);
+    expect((await run("status")).exitCode).toBe(0);
   }, 20_000);
 
   test("down stops everything it started and leaves no process behind", async () => {
