@@ -93,7 +93,9 @@ describe("zk copy", () => {
     expect(after.get("/copied/t1/big")?.data.length).toBe(1_000_000);
     // ZooKeeper ≥ 3.5.4 reports ephemeralOwner 0 for containers and TTL nodes, so they read (and
     // are copied) as persistent; what matters is that the container's subtree is not dropped.
-    expect(after.get("/copied/t1/container/item")?.data.toString()).toBe("keeps the container alive");
+    expect(after.get("/copied/t1/container/item")?.data.toString()).toBe(
+      "keeps the container alive",
+    );
     expect(before.get("/t1/container")?.ephemeralOwner).toBe(0n);
     expect(after.get("/copied/t1/readonly")?.acl).toEqual(["world:anyone:1"]);
     expect(after.get("/copied/t1/private")?.acl).toEqual([

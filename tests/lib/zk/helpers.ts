@@ -155,3 +155,31 @@ export function resultOf(run: CliRun): Record<string, unknown> {
   if (!last) throw new Error(`no zk-result in output:\n${run.stdout}\n${run.stderr}`);
   return last.result as Record<string, unknown>;
 }
+
+/**
+ * Starts the CLI and calls `onEvent` for each NDJSON line of its stdout as it arrives.
+ * @returns the finished run.
+ */
+export async function cliWatching(
+  args: string[],
+  onEvent: (event: Record<string, unknown>) => void,
+): Promise<CliRun> {
+  const child = Bun.spawn([process.execPath, "scripts/main.ts", ...args], {
+    cwd: root,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const stderr = new Response(child.stderr).text();
+  let stdout = "";
+  let partial = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    const text = decoder.decode(chunk, { stream: true });
+    stdout += text;
+    const lines = (partial + text).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) if (line.startsWith("{")) onEvent(JSON.parse(line));
+  }
+  const exitCode = await child.exited;
+  return { exitCode, stdout, stderr: await stderr, events: parseEvents(stdout) };
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { count, CreateFlags, openAcl, TreeWriter, type ZkSession } from "../../../lib/zk/index.ts";
+import { CreateFlags, count, openAcl, TreeWriter, type ZkSession } from "../../../lib/zk/index.ts";
 import { startZooKeepers, stopZooKeepers, type ZooKeeperServer } from "../../harness/zookeeper.ts";
 import { cli, node, readWithSecondClient, resultOf, seed, session } from "./helpers.ts";
 
@@ -48,7 +48,9 @@ describe("zk rmr", () => {
     expect(refused.stderr).toContain(
       "Cannot remove /r1 as 1 live ephemeral node(s) exist under it; nothing was deleted:\n  /r1/lock/dsn.meta.server.leader/LOCKNODE0000000000 (owner 0x",
     );
-    expect(refused.stderr).toContain(`, data "meta1:34601")\nhint: A process still holds a session`);
+    expect(refused.stderr).toContain(
+      `, data "meta1:34601")\nhint: A process still holds a session`,
+    );
     expect(await readWithSecondClient(server.connectString, "/r1")).toEqual(before);
 
     const forced = await cli(["zk", "rmr", `${server.connectString}/r1`, "--force", "--json"]);
@@ -61,8 +63,13 @@ describe("zk rmr", () => {
   test("zk rmr --expect-snapshot refuses after a concurrent change and deletes nothing", async () => {
     await seed(zk, tree("/r2"));
     const file = join(dir, "r2.zksnap");
-    expect((await cli(["zk", "snapshot", `${server.connectString}/r2`, "-o", file])).exitCode).toBe(0);
-    await zk.multi([{ type: "setData", path: "/r2/apps/2/3", data: Buffer.from("moved"), version: 0 }], 0);
+    expect((await cli(["zk", "snapshot", `${server.connectString}/r2`, "-o", file])).exitCode).toBe(
+      0,
+    );
+    await zk.multi(
+      [{ type: "setData", path: "/r2/apps/2/3", data: Buffer.from("moved"), version: 0 }],
+      0,
+    );
     await seed(zk, [node("/r2/apps/3", "a new table")]);
 
     const run = await cli(["zk", "rmr", `${server.connectString}/r2`, "--expect-snapshot", file]);
@@ -75,9 +82,14 @@ describe("zk rmr", () => {
 
   test("zk rmr --expect-snapshot deletes an unchanged tree at the snapshot's versions", async () => {
     await seed(zk, tree("/r3"));
-    await zk.multi([{ type: "setData", path: "/r3/apps", data: Buffer.from("unlock"), version: 0 }], 0);
+    await zk.multi(
+      [{ type: "setData", path: "/r3/apps", data: Buffer.from("unlock"), version: 0 }],
+      0,
+    );
     const file = join(dir, "r3.zksnap");
-    expect((await cli(["zk", "snapshot", `${server.connectString}/r3`, "-o", file])).exitCode).toBe(0);
+    expect((await cli(["zk", "snapshot", `${server.connectString}/r3`, "-o", file])).exitCode).toBe(
+      0,
+    );
     const run = await cli(["zk", "rmr", `${server.connectString}/r3`, "--expect-snapshot", file]);
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain(`deleted 14 znodes under ${server.connectString}/r3`);

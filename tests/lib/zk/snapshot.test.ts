@@ -125,10 +125,13 @@ describe("zk snapshot and zk restore", () => {
 /** The target's transaction log as ZooKeeper's own TxnLogToolkit prints it. */
 async function transactionLog(server: ZooKeeperServer): Promise<string> {
   const logs = join(server.dataDir, "data", "version-2");
-  const classpath = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar:/usr/share/java/zookeeper-jute.jar";
+  const classpath =
+    "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar:/usr/share/java/zookeeper-jute.jar";
   let text = "";
   for (const name of readdirSync(logs).filter((n) => n.startsWith("log."))) {
-    const out = await $({ quiet: true })`java -cp ${classpath} org.apache.zookeeper.server.persistence.TxnLogToolkit ${join(logs, name)}`;
+    const out = await $({
+      quiet: true,
+    })`java -cp ${classpath} org.apache.zookeeper.server.persistence.TxnLogToolkit ${join(logs, name)}`;
     text += out.stdout;
   }
   return text;
