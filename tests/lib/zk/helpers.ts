@@ -7,6 +7,7 @@ import zookeeper from "node-zookeeper-client";
 import { $ } from "zx";
 import type { Event, Log } from "../../../lib/log.ts";
 import {
+  CreateFlags,
   type MultiOp,
   openSession,
   parseTreeAddress,
@@ -59,6 +60,12 @@ export function node(
   const bytes = typeof data === "string" ? Buffer.from(data) : data;
   const acl = [{ perms: 31, scheme: "world", id: "anyone" }];
   return { type: "create", path, data: bytes, acl, flags, ...(ttlMs ? { ttlMs } : {}) };
+}
+
+/** Creates `path` + a sequence number as an ephemeral node of `zk`'s session (a held lock). */
+export function holdEphemeral(zk: ZkSession, path: string, data: string): Promise<void> {
+  const acl = [{ perms: 31, scheme: "world", id: "anyone" }];
+  return zk.create({ path, data: Buffer.from(data), acl, flags: CreateFlags.ephemeralSequential });
 }
 
 /** What the independent reader sees of one node. */
