@@ -4,16 +4,18 @@
  * runs as the operator runs it — `bun scripts/main.ts zk …` in its own process — so times include
  * start-up, and peak RSS is the process's own. The write ceiling (the same creates, prepared in
  * memory and sent as multi batches, nothing read) is measured in the same run for comparison.
+ * Both fresh JVMs are first warmed up with one untimed read walk (the ceiling run warms the
+ * target's write path), as a production ensemble that has served for a while would be.
  *
  *   npm run bench [-- --tables 100 --partitions 256]
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { formatMs } from "../../lib/duration.ts";
 import { createLog } from "../../lib/log.ts";
-import { openSession, parseTreeAddress, TreeWriter } from "../../lib/zk/index.ts";
+import { openSession, parseTreeAddress, TreeWriter, walkContent } from "../../lib/zk/index.ts";
 import { openAcl } from "../../lib/zk/jute.ts";
 import { CreateFlags } from "../../lib/zk/protocol.ts";
 import { startZooKeepers, stopZooKeepers } from "../harness/zookeeper.ts";
@@ -89,6 +91,9 @@ try {
     flags: CreateFlags.ephemeralSequential,
   });
 
+  await walkContent(source, "/", () => {});
+  await walkContent(target, "/", () => {});
+
   // The ceiling: the same creates, already in memory, straight into the empty target.
   const started = performance.now();
   await write(target, tree.ops);
@@ -126,6 +131,11 @@ try {
     console.log(`${what.padEnd(42)} ${time.padStart(8)}  ${note}`);
   const peak = Math.max(copy.rssMb, diff.rssMb, snapshot.rssMb, rmr.rssMb, restore.rssMb);
   console.log(`peak RSS of any zk process: ${peak.toFixed(0)} MB`);
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} (${cpus().length} cores)`,
+  );
   await source.close();
   await target.close();
 } finally {
