@@ -62,7 +62,12 @@ export async function openSession(
   options: SessionOptions,
 ): Promise<ZkSession> {
   const session = new ZkSession(address, options);
-  await session.connect();
+  try {
+    await session.connect();
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
   return session;
 }
 

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { count, TreeWriter, type ZkSession } from "../../../lib/zk/index.ts";
 import { pegasusTree } from "../../bench/pegasus-tree.ts";
 import { type FaultProxy, startFaultProxy } from "../../harness/fault-proxy.ts";
-import { startZooKeepers, stopZooKeepers, type ZooKeeperServer } from "../../harness/zookeeper.ts";
+import {
+  freePort,
+  startZooKeepers,
+  stopZooKeepers,
+  type ZooKeeperServer,
+} from "../../harness/zookeeper.ts";
 import {
   cli,
   cliWatching,
@@ -81,6 +86,20 @@ describe("zk copy when the target fails", () => {
     expect(diff.exitCode).toBe(0);
     expect(resultOf(diff)).toMatchObject({ identical: true, sourceNodes: tree.ops.length - 1 });
   }, 120_000);
+});
+
+describe("unreachable ensembles", () => {
+  test("zk copy exits 1 and zk diff exits 2 when an ensemble does not answer within --timeout", async () => {
+    const nobody = `127.0.0.1:${await freePort()}/x`;
+    const copy = await cli(["zk", "copy", nobody, `${target.connectString}/x`, "--timeout", "1s"]);
+    expect(copy.exitCode).toBe(1);
+    expect(copy.stderr).toStartWith(
+      `error: Cannot reach ZooKeeper ${nobody.slice(0, -2)} (source) within 1 s\n`,
+    );
+    expect(copy.stderr).toContain("ECONNREFUSED");
+    const diff = await cli(["zk", "diff", `${source.connectString}/x`, nobody, "--timeout", "1s"]);
+    expect(diff.exitCode).toBe(2);
+  });
 });
 
 describe("lost replies and partitions", () => {
