@@ -38,21 +38,20 @@ interface Run {
   output: string;
 }
 
-/** Runs `zk …` in a fresh process; returns wall time, peak RSS and exit code. */
+/** Runs `zk …` in a fresh process under /usr/bin/time; returns wall time, peak RSS, exit code. */
 async function zk(...args: string[]): Promise<Run> {
   const started = performance.now();
-  const child = Bun.spawn([process.execPath, "scripts/main.ts", "zk", ...args], {
-    cwd: root,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const child = Bun.spawn(
+    ["/usr/bin/time", "-f", "maxrss-kb=%M", process.execPath, "scripts/main.ts", "zk", ...args],
+    { cwd: root, stdout: "pipe", stderr: "pipe" },
+  );
   const [output, errors, exitCode] = await Promise.all([
     new Response(child.stdout).text(),
     new Response(child.stderr).text(),
     child.exited,
   ]);
   const ms = performance.now() - started;
-  const rssMb = (child.resourceUsage()?.maxRSS ?? 0) / 1_000_000;
+  const rssMb = Number(/maxrss-kb=(\d+)/.exec(errors)?.[1] ?? 0) / 1000;
   return { ms, rssMb, exitCode, output: output + errors };
 }
 
