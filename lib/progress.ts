@@ -24,7 +24,7 @@ export function withProgressBar(log: Log, options: ProgressOptions = {}): Progre
   const stream = options.stream ?? process.stderr;
   const draw = stream.isTTY === true && !log.json;
   let shown = false;
-  let last = 0;
+  let last = Number.NEGATIVE_INFINITY;
   const clear = () => {
     if (shown) stream.write("\r\x1b[K");
     shown = false;

@@ -132,7 +132,7 @@ export class ZkClient {
         this.readyWaiters.delete(waiter);
         const why = this.lastError ? `: ${this.lastError}` : "";
         const servers = this.options.servers.map((s) => `${s.host}:${s.port}`).join(",");
-        const detail = `no ZooKeeper server answered within ${timeoutMs} ms (${servers})${why}`;
+        const detail = `no ZooKeeper server answered within ${Math.round(timeoutMs)} ms (${servers})${why}`;
         reject(new ZkError(Code.connectionLoss, undefined, detail));
       }, timeoutMs);
       this.readyWaiters.add(waiter);

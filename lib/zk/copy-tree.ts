@@ -4,8 +4,14 @@
  */
 import { PreconditionFailed, UsageError } from "../errors.ts";
 import { parentOf } from "./address.ts";
-import { type EphemeralNode, sameAcl, type ZNode } from "./node-type.ts";
-import { type AclChange, type Plan, planWrite, type TargetState } from "./plan.ts";
+import { sameAcl, type ZNode } from "./node-type.ts";
+import {
+  type AclChange,
+  type Plan,
+  planWrite,
+  type TargetState,
+  type WriteCounts,
+} from "./plan.ts";
 import { Code, isConnectionError } from "./protocol.ts";
 import type { ZkSession } from "./session.ts";
 import { stampsOf, type TreeStamps } from "./stamps.ts";
@@ -29,22 +35,13 @@ export interface CopyOptions {
 }
 
 /** What a copy (or restore) did; under dry-run, what it would do. */
-export interface CopyResult {
+export interface CopyResult extends WriteCounts {
   source: string;
   target: string;
   /** Source nodes read (ephemerals included). */
   read: number;
   /** Bytes of source data read. */
   dataBytes: number;
-  created: number;
-  updated: number;
-  aclsSet: number;
-  deleted: number;
-  unchanged: number;
-  /** Missing ancestors of the target root that were created empty. */
-  createdParents: string[];
-  /** Ephemeral nodes left out (e.g. Pegasus `LOCKNODE…`). */
-  skippedEphemerals: EphemeralNode[];
   /** Nodes that disappeared while the source was read. */
   vanished: string[];
   /** Multi requests and their bytes. */

@@ -40,17 +40,25 @@ export interface AclChange {
   version: number;
 }
 
-/** The writes of a copy, and what they amount to. */
-export interface Plan {
-  ops: MultiOp[];
-  acls: AclChange[];
+/** What the writes of a copy amount to. */
+export interface WriteCounts {
   created: number;
+  /** Existing nodes whose data was set. */
   updated: number;
+  /** Existing nodes whose ACL was set. */
   aclsSet: number;
   deleted: number;
   unchanged: number;
+  /** Missing ancestors of the target root, created empty. */
   createdParents: string[];
+  /** Ephemeral nodes left out (e.g. Pegasus `LOCKNODE…`). */
   skippedEphemerals: EphemeralNode[];
+}
+
+/** The writes of a copy, and what they amount to. */
+export interface Plan extends WriteCounts {
+  ops: MultiOp[];
+  acls: AclChange[];
 }
 
 /** Options of {@link planWrite}. */

@@ -65,7 +65,10 @@ export const Code = {
 } as const;
 
 const codeNames = new Map<number, string>(
-  Object.entries(Code).map(([name, code]) => [code, name.replace(/[A-Z]/g, (c) => ` ${c}`)]),
+  Object.entries(Code).map(([name, code]) => [
+    code,
+    name.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`),
+  ]),
 );
 
 /** The name of an error code, e.g. `-101` → `no node`. */

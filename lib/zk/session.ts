@@ -5,7 +5,7 @@
  * and, for bulk walks, a few reader clients whose requests the server handles in parallel.
  */
 import type { Log } from "../log.ts";
-import type { Digest, TreeAddress } from "./address.ts";
+import { type Digest, parseTreeAddress, type TreeAddress } from "./address.ts";
 import type { ZkClient } from "./client.ts";
 import type { Acl, Stat } from "./jute.ts";
 import { ClientPool, type ReadRequest } from "./pool.ts";
@@ -53,16 +53,24 @@ export interface SessionOptions {
 }
 
 /**
- * Connects to the ensemble of `address` and returns the door to it.
+ * Connects to an ensemble and returns the door to it. The address is `host:port[,…][/path]` or
+ * a parsed {@link TreeAddress}; its path is the default root of the tree operations.
+ * @throws {UsageError} If the address is malformed.
  * @throws {ActionFailed} If no server answers within `connectTimeoutMs`, or auth is refused.
- * @example const zk = await openSession(parseTreeAddress("127.0.0.1:2181/pegasus"), { log });
+ * @example const zk = await openSession("zk1:2181,zk2:2181/pegasus/c1", { log, dryRun: true });
  */
 export async function openSession(
-  address: TreeAddress,
+  address: string | TreeAddress,
   options: SessionOptions,
 ): Promise<ZkSession> {
-  const session = new ZkSession(address, options);
-  await session.connect();
+  const parsed = typeof address === "string" ? parseTreeAddress(address) : address;
+  const session = new ZkSession(parsed, options);
+  try {
+    await session.connect();
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
   return session;
 }
 

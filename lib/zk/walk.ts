@@ -103,7 +103,7 @@ async function walk(
   let batchCount = 0;
   let batchesOut = 0;
   let idleFlush = false;
-  let lastProgress = 0;
+  let lastProgress = Number.NEGATIVE_INFINITY;
   let finish: () => void = () => {};
   let fail: (error: unknown) => void = () => {};
   const finished = new Promise<void>((resolve, reject) => {

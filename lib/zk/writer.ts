@@ -79,7 +79,7 @@ export class TreeWriter {
   private readonly inFlight = new Set<Promise<void>>();
   private recovery: Promise<void> = Promise.resolve();
   private failure: unknown = null;
-  private lastProgress = 0;
+  private lastProgress = Number.NEGATIVE_INFINITY;
   private readonly summary: WriteSummary = {
     ops: 0,
     batches: 0,

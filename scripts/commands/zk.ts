@@ -38,72 +38,51 @@ interface Outcome {
 
 /** `zk copy SRC DST`. */
 export function zkCopy(src: string, dst: string, options: ZkWriteOptions): Promise<void> {
-  return run("copy", options, async (log) => {
-    const source = await open(src, "source", options, log, false);
-    const target = await open(dst, "target", options, log, options.dryRun);
-    try {
-      const result = await zk.copyTree(source, target, {
-        overwrite: options.overwrite,
-        mirror: options.mirror,
-      });
-      const { sourceStamps: _, ...printable } = result;
-      return { exitCode: ExitCode.ok, result: printable, lines: copyLines("copy", result) };
-    } finally {
-      await Promise.all([source.close(), target.close()]);
-    }
+  return run("copy", options, async ({ open }) => {
+    const source = await open(src, "source");
+    const target = await open(dst, "target", options.dryRun);
+    const result = await zk.copyTree(source, target, {
+      overwrite: options.overwrite,
+      mirror: options.mirror,
+    });
+    const { sourceStamps: _, ...printable } = result;
+    return { exitCode: ExitCode.ok, result: printable, lines: copyLines("copy", result) };
   });
 }
 
 /** `zk diff SRC DST`: exit 0 identical, 1 different, 2 error. */
 export function zkDiff(src: string, dst: string, options: ZkOptions): Promise<void> {
-  return run("diff", options, async (log) => {
-    const source = await open(src, "source", options, log, false);
-    const target = await open(dst, "target", options, log, false);
-    try {
-      const result = await zk.diffTrees(source, target);
-      return {
-        exitCode: result.identical ? ExitCode.ok : ExitCode.failed,
-        result,
-        lines: diffLines(result),
-      };
-    } finally {
-      await Promise.all([source.close(), target.close()]);
-    }
+  return run("diff", options, async ({ open }) => {
+    const result = await zk.diffTrees(await open(src, "source"), await open(dst, "target"));
+    const exitCode = result.identical ? ExitCode.ok : ExitCode.failed;
+    return { exitCode, result, lines: diffLines(result) };
   });
 }
 
 /** `zk snapshot SRC -o FILE`. */
 export function zkSnapshot(src: string, options: ZkOptions & { output: string }): Promise<void> {
-  return run("snapshot", options, async (log) => {
-    const source = await open(src, "source", options, log, false);
-    try {
-      const result = await zk.snapshotTree(source, options.output);
-      const lines = [
-        `snapshot of ${source.address.connect}${result.root} written to ${result.file} in ${formatMs(result.durationMs)}`,
-        `  ${result.nodes} znodes, ${formatBytes(result.dataBytes)} of data, file ${formatBytes(result.fileBytes)}, sha256 ${result.sha256}`,
-        ...ephemeralLines("recorded (never restored)", result.ephemerals),
-      ];
-      return { exitCode: ExitCode.ok, result, lines };
-    } finally {
-      await source.close();
-    }
+  return run("snapshot", options, async ({ open }) => {
+    const source = await open(src, "source");
+    const result = await zk.snapshotTree(source, options.output);
+    const lines = [
+      `snapshot of ${source.address.connect}${result.root} written to ${result.file} in ${formatMs(result.durationMs)}`,
+      `  ${result.nodes} znodes, ${formatBytes(result.dataBytes)} of data, file ${formatBytes(result.fileBytes)}, sha256 ${result.sha256}`,
+      ...ephemeralLines("recorded (never restored)", result.ephemerals),
+    ];
+    return { exitCode: ExitCode.ok, result, lines };
   });
 }
 
 /** `zk restore FILE DST`: the tree goes to DST's path, or to the snapshot's root if DST has none. */
 export function zkRestore(file: string, dst: string, options: ZkWriteOptions): Promise<void> {
-  return run("restore", options, async (log) => {
-    const target = await open(dst, "target", options, log, options.dryRun);
-    try {
-      const result = await zk.restoreSnapshot(target, file, {
-        to: dst.includes("/") ? target.address.path : undefined,
-        overwrite: options.overwrite,
-        mirror: options.mirror,
-      });
-      return { exitCode: ExitCode.ok, result, lines: copyLines("restore", result) };
-    } finally {
-      await target.close();
-    }
+  return run("restore", options, async ({ open }) => {
+    const target = await open(dst, "target", options.dryRun);
+    const result = await zk.restoreSnapshot(target, file, {
+      to: dst.includes("/") ? target.address.path : undefined,
+      overwrite: options.overwrite,
+      mirror: options.mirror,
+    });
+    return { exitCode: ExitCode.ok, result, lines: copyLines("restore", result) };
   });
 }
 
@@ -112,35 +91,40 @@ export function zkRmr(
   src: string,
   options: ZkOptions & { expectSnapshot?: string; force?: boolean },
 ): Promise<void> {
-  return run("rmr", options, async (log) => {
-    const session = await open(src, "source", options, log, options.dryRun);
-    try {
-      const result = await zk.removeTree(session, {
-        expectSnapshot: options.expectSnapshot,
-        force: options.force,
-      });
-      const verb = result.dryRun ? "would delete" : "deleted";
-      const lines = [
-        `${verb} ${result.deleted} znodes under ${result.ensemble}${result.root} in ${formatMs(result.durationMs)} (${result.batches} batches)`,
-        ...(result.snapshot ? [`  checked unchanged since snapshot ${result.snapshot}`] : []),
-        ...ephemeralLines("live, deleted with --force", result.ephemerals),
-      ];
-      return { exitCode: ExitCode.ok, result, lines };
-    } finally {
-      await session.close();
-    }
+  return run("rmr", options, async ({ open }) => {
+    const session = await open(src, "source", options.dryRun);
+    const result = await zk.removeTree(session, {
+      expectSnapshot: options.expectSnapshot,
+      force: options.force,
+    });
+    const verb = result.dryRun ? "would delete" : "deleted";
+    const lines = [
+      `${verb} ${result.deleted} znodes under ${result.ensemble}${result.root} in ${formatMs(result.durationMs)} (${result.batches} batches)`,
+      ...(result.snapshot ? [`  checked unchanged since snapshot ${result.snapshot}`] : []),
+      ...ephemeralLines("live, deleted with --force", result.ephemerals),
+    ];
+    return { exitCode: ExitCode.ok, result, lines };
   });
 }
 
-/** Runs a subcommand: logging, final output, and the zk exit-code contract. */
+/** Runs a subcommand: sessions, logging, final output, and the zk exit-code contract. */
 async function run(
   command: string,
   options: ZkOptions,
-  work: (log: Log) => Promise<Outcome>,
+  work: (context: Context) => Promise<Outcome>,
 ): Promise<void> {
   const log = withProgressBar(createLog({ json: options.json, verbose: options.verbose }));
+  const sessions: zk.ZkSession[] = [];
+  const context: Context = {
+    log,
+    open: async (text, side, dryRun) => {
+      const session = await open(text, side, options, log, dryRun);
+      sessions.push(session);
+      return session;
+    },
+  };
   try {
-    const outcome = await work(log);
+    const outcome = await work(context);
     log.end();
     if (options.json) {
       const ok = outcome.exitCode === ExitCode.ok;
@@ -157,6 +141,8 @@ async function run(
       log({ kind: "zk-result", command, ok: false, exitCode: mapped.exitCode, result });
     }
     throw mapped;
+  } finally {
+    await Promise.all(sessions.map((session) => session.close()));
   }
 }
 
@@ -184,6 +170,12 @@ function mapError(command: string, error: unknown): ToolError {
   return mapped;
 }
 
+/** What a subcommand gets: the log, and `open` for sessions that `run` closes afterwards. */
+interface Context {
+  log: Log;
+  open(text: string, side: Side, dryRun?: boolean): Promise<zk.ZkSession>;
+}
+
 async function open(
   text: string,
   side: Side,
@@ -192,6 +184,7 @@ async function open(
   dryRun: boolean | undefined,
 ): Promise<zk.ZkSession> {
   const address = zk.parseTreeAddress(text);
+  const timeoutMs = duration(options.timeout, "--timeout", 30_000);
   const named = side === "source" ? options.sourceAuthEnv : options.targetAuthEnv;
   const envName = named ?? (side === "source" ? "PZM_SOURCE_ZK_DIGEST" : "PZM_TARGET_ZK_DIGEST");
   return zk.openSession(address, {
@@ -200,7 +193,8 @@ async function open(
     dryRun,
     digest: zk.digestFromEnv(envName, named !== undefined),
     sessionTimeoutMs: duration(options.sessionTimeout, "--session-timeout", 10_000),
-    retryTimeoutMs: duration(options.timeout, "--timeout", 30_000),
+    connectTimeoutMs: timeoutMs,
+    retryTimeoutMs: timeoutMs,
   });
 }
 

@@ -4,16 +4,18 @@
  * runs as the operator runs it — `bun scripts/main.ts zk …` in its own process — so times include
  * start-up, and peak RSS is the process's own. The write ceiling (the same creates, prepared in
  * memory and sent as multi batches, nothing read) is measured in the same run for comparison.
+ * Both fresh JVMs are first warmed up with one untimed read walk (the ceiling run warms the
+ * target's write path), as a production ensemble that has served for a while would be.
  *
  *   npm run bench [-- --tables 100 --partitions 256]
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { formatMs } from "../../lib/duration.ts";
 import { createLog } from "../../lib/log.ts";
-import { openSession, parseTreeAddress, TreeWriter } from "../../lib/zk/index.ts";
+import { openSession, parseTreeAddress, TreeWriter, walkContent } from "../../lib/zk/index.ts";
 import { openAcl } from "../../lib/zk/jute.ts";
 import { CreateFlags } from "../../lib/zk/protocol.ts";
 import { startZooKeepers, stopZooKeepers } from "../harness/zookeeper.ts";
@@ -36,21 +38,20 @@ interface Run {
   output: string;
 }
 
-/** Runs `zk …` in a fresh process; returns wall time, peak RSS and exit code. */
+/** Runs `zk …` in a fresh process under /usr/bin/time; returns wall time, peak RSS, exit code. */
 async function zk(...args: string[]): Promise<Run> {
   const started = performance.now();
-  const child = Bun.spawn([process.execPath, "scripts/main.ts", "zk", ...args], {
-    cwd: root,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const child = Bun.spawn(
+    ["/usr/bin/time", "-f", "maxrss-kb=%M", process.execPath, "scripts/main.ts", "zk", ...args],
+    { cwd: root, stdout: "pipe", stderr: "pipe" },
+  );
   const [output, errors, exitCode] = await Promise.all([
     new Response(child.stdout).text(),
     new Response(child.stderr).text(),
     child.exited,
   ]);
   const ms = performance.now() - started;
-  const rssMb = (child.resourceUsage()?.maxRSS ?? 0) / 1_000_000;
+  const rssMb = Number(/maxrss-kb=(\d+)/.exec(errors)?.[1] ?? 0) / 1000;
   return { ms, rssMb, exitCode, output: output + errors };
 }
 
@@ -89,6 +90,9 @@ try {
     flags: CreateFlags.ephemeralSequential,
   });
 
+  await walkContent(source, "/", () => {});
+  await walkContent(target, "/", () => {});
+
   // The ceiling: the same creates, already in memory, straight into the empty target.
   const started = performance.now();
   await write(target, tree.ops);
@@ -126,6 +130,11 @@ try {
     console.log(`${what.padEnd(42)} ${time.padStart(8)}  ${note}`);
   const peak = Math.max(copy.rssMb, diff.rssMb, snapshot.rssMb, rmr.rssMb, restore.rssMb);
   console.log(`peak RSS of any zk process: ${peak.toFixed(0)} MB`);
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} (${cpus().length} cores)`,
+  );
   await source.close();
   await target.close();
 } finally {

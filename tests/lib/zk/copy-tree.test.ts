@@ -3,7 +3,15 @@ import { randomBytes } from "node:crypto";
 import { PreconditionFailed } from "../../../lib/errors.ts";
 import { CreateFlags, copyTree, parseDigest, type ZkSession } from "../../../lib/zk/index.ts";
 import { startZooKeepers, stopZooKeepers, type ZooKeeperServer } from "../../harness/zookeeper.ts";
-import { cli, node, readWithSecondClient, resultOf, seed, session } from "./helpers.ts";
+import {
+  cli,
+  holdEphemeral,
+  node,
+  readWithSecondClient,
+  resultOf,
+  seed,
+  session,
+} from "./helpers.ts";
 
 const alice = "alice:secret";
 const aliceId = parseDigest(alice).id;
@@ -40,12 +48,7 @@ beforeAll(async () => {
     node("/t1/ttl", "expires", CreateFlags.persistentWithTtl, 3_600_000),
   ]);
   await holder.setAcl("/t1/readonly", [{ perms: 1, scheme: "world", id: "anyone" }], 0);
-  await holder.create({
-    path: "/t1/lock/LOCKNODE",
-    data: Buffer.from("meta1:34601"),
-    acl: [{ perms: 31, scheme: "world", id: "anyone" }],
-    flags: CreateFlags.ephemeralSequential,
-  });
+  await holdEphemeral(holder, "/t1/lock/LOCKNODE", "meta1:34601");
 });
 
 afterAll(async () => {

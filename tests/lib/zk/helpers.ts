@@ -7,6 +7,7 @@ import zookeeper from "node-zookeeper-client";
 import { $ } from "zx";
 import type { Event, Log } from "../../../lib/log.ts";
 import {
+  CreateFlags,
   type MultiOp,
   openSession,
   parseTreeAddress,
@@ -59,6 +60,12 @@ export function node(
   const bytes = typeof data === "string" ? Buffer.from(data) : data;
   const acl = [{ perms: 31, scheme: "world", id: "anyone" }];
   return { type: "create", path, data: bytes, acl, flags, ...(ttlMs ? { ttlMs } : {}) };
+}
+
+/** Creates `path` + a sequence number as an ephemeral node of `zk`'s session (a held lock). */
+export function holdEphemeral(zk: ZkSession, path: string, data: string): Promise<void> {
+  const acl = [{ perms: 31, scheme: "world", id: "anyone" }];
+  return zk.create({ path, data: Buffer.from(data), acl, flags: CreateFlags.ephemeralSequential });
 }
 
 /** What the independent reader sees of one node. */
@@ -154,4 +161,32 @@ export function resultOf(run: CliRun): Record<string, unknown> {
   const last = run.events.findLast((e) => e.kind === "zk-result");
   if (!last) throw new Error(`no zk-result in output:\n${run.stdout}\n${run.stderr}`);
   return last.result as Record<string, unknown>;
+}
+
+/**
+ * Starts the CLI and calls `onEvent` for each NDJSON line of its stdout as it arrives.
+ * @returns the finished run.
+ */
+export async function cliWatching(
+  args: string[],
+  onEvent: (event: Record<string, unknown>) => void,
+): Promise<CliRun> {
+  const child = Bun.spawn([process.execPath, "scripts/main.ts", ...args], {
+    cwd: root,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const stderr = new Response(child.stderr).text();
+  let stdout = "";
+  let partial = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    const text = decoder.decode(chunk, { stream: true });
+    stdout += text;
+    const lines = (partial + text).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) if (line.startsWith("{")) onEvent(JSON.parse(line));
+  }
+  const exitCode = await child.exited;
+  return { exitCode, stdout, stderr: await stderr, events: parseEvents(stdout) };
 }

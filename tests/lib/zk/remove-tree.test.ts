@@ -2,9 +2,17 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateFlags, count, openAcl, TreeWriter, type ZkSession } from "../../../lib/zk/index.ts";
+import { count, TreeWriter, type ZkSession } from "../../../lib/zk/index.ts";
 import { startZooKeepers, stopZooKeepers, type ZooKeeperServer } from "../../harness/zookeeper.ts";
-import { cli, node, readWithSecondClient, resultOf, seed, session } from "./helpers.ts";
+import {
+  cli,
+  holdEphemeral,
+  node,
+  readWithSecondClient,
+  resultOf,
+  seed,
+  session,
+} from "./helpers.ts";
 
 let server: ZooKeeperServer;
 let zk: ZkSession;
@@ -35,12 +43,7 @@ describe("zk rmr", () => {
   test("zk rmr refuses while a live ephemeral exists under the path and deletes nothing; --force deletes it all", async () => {
     await seed(zk, tree("/r1"));
     const meta = await session(server.connectString);
-    await meta.create({
-      path: "/r1/lock/dsn.meta.server.leader/LOCKNODE",
-      data: Buffer.from("meta1:34601"),
-      acl: openAcl,
-      flags: CreateFlags.ephemeralSequential,
-    });
+    await holdEphemeral(meta, "/r1/lock/dsn.meta.server.leader/LOCKNODE", "meta1:34601");
     const before = await readWithSecondClient(server.connectString, "/r1");
 
     const refused = await cli(["zk", "rmr", `${server.connectString}/r1`]);

@@ -3,9 +3,17 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { $ } from "zx";
-import { CreateFlags, openAcl, SnapshotWriter, type ZkSession } from "../../../lib/zk/index.ts";
+import { openAcl, SnapshotWriter, type ZkSession } from "../../../lib/zk/index.ts";
 import { startZooKeepers, stopZooKeepers, type ZooKeeperServer } from "../../harness/zookeeper.ts";
-import { cli, node, readWithSecondClient, resultOf, seed, session } from "./helpers.ts";
+import {
+  cli,
+  holdEphemeral,
+  node,
+  readWithSecondClient,
+  resultOf,
+  seed,
+  session,
+} from "./helpers.ts";
 
 let source: ZooKeeperServer;
 let target: ZooKeeperServer;
@@ -23,12 +31,7 @@ beforeAll(async () => {
   }
   ops.push(node("/pegasus/c1/lock"), node("/pegasus/c1/lock/dsn.meta.server.leader"));
   await seed(holder, ops);
-  await holder.create({
-    path: "/pegasus/c1/lock/dsn.meta.server.leader/LOCKNODE",
-    data: Buffer.from("meta1:34601"),
-    acl: openAcl,
-    flags: CreateFlags.ephemeralSequential,
-  });
+  await holdEphemeral(holder, "/pegasus/c1/lock/dsn.meta.server.leader/LOCKNODE", "meta1:34601");
 });
 
 afterAll(async () => {
