@@ -115,8 +115,8 @@ async function walk(
     const now = performance.now();
     if (!force && now - lastProgress < 200) return;
     lastProgress = now;
-    // Socket chunks and reply copies live outside the JS heap, so the collector does not feel
-    // them; a young-generation pass every 200 ms keeps a 25,000-node walk near 100 MB RSS.
+    // Socket chunks and reply copies live outside the JS heap, so the collector hardly feels
+    // them; a young-generation pass every 200 ms lets their memory be reused sooner.
     Bun.gc(false);
     session.log({
       kind: "zk-progress",
