@@ -6,11 +6,11 @@
  * is gone, even though no server said so (node-zookeeper-client never reports it, issue #20).
  */
 import { createConnection, type Socket } from "node:net";
-import { JuteReader, JuteWriter } from "./jute.ts";
+import { JuteReader, type JuteWriter } from "./jute.ts";
+import { RequestPipeline } from "./pipeline.ts";
 import { Code, Op, Xid, ZkError } from "./protocol.ts";
 import {
   connectFrame,
-  Fifo,
   FrameSplitter,
   readConnectResponse,
   writeAuthFrame,
@@ -45,16 +45,6 @@ export interface ClientOptions {
 
 type State = "connecting" | "connected" | "expired" | "closed" | "authFailed";
 
-interface Pending {
-  op: number;
-  path: string | undefined;
-  xid: number;
-  encode: (w: JuteWriter) => void;
-  decode: (r: JuteReader) => unknown;
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-}
-
 /**
  * A pipelined ZooKeeper session.
  * @example
@@ -73,13 +63,8 @@ export class ZkClient {
   private password: Buffer = Buffer.alloc(16);
   private lastZxid = 0n;
   private lastHeard = performance.now();
-  private lastSent = performance.now();
-  private xid = 1;
-  private readonly waiting = new Fifo<Pending>();
-  private readonly sent = new Fifo<Pending>();
-  private readonly writer = new JuteWriter();
+  private readonly requests: RequestPipeline;
   private readonly frames = new FrameSplitter();
-  private flushScheduled = false;
   private serverIndex = Math.floor(Math.random() * 1000);
   private attempts = 0;
   private lastError = "";
@@ -90,6 +75,10 @@ export class ZkClient {
   constructor(private readonly options: ClientOptions) {
     if (options.servers.length === 0) throw new Error("ZkClient needs at least one server");
     this.timeoutMs = options.sessionTimeoutMs ?? 10_000;
+    this.requests = new RequestPipeline(
+      options.maxInFlight ?? 250,
+      options.maxRequestBytes ?? 1_048_575,
+    );
     this.ticker = setInterval(() => this.tick(), 200);
     this.ticker.unref?.();
     this.connectNext();
@@ -150,11 +139,9 @@ export class ZkClient {
     decode: (r: JuteReader) => T,
   ): Promise<T> {
     if (this.finished) return Promise.reject(this.terminalError());
-    return new Promise<T>((resolve, reject) => {
-      const pending = { op, path, xid: 0, encode, decode, resolve, reject } as Pending;
-      this.waiting.push(pending);
-      if (this.state === "connected") this.pump();
-    });
+    const reply = this.requests.enqueue(op, path, encode, decode);
+    if (this.state === "connected" && this.socket) this.requests.pump(this.socket);
+    return reply;
   }
 
   /** Closes the session (the server drops its ephemerals) and the socket. */
@@ -207,7 +194,8 @@ export class ZkClient {
     this.socket = null;
     const wasConnected = this.state === "connected";
     if (wasConnected) this.state = "connecting";
-    this.failSent(new ZkError(Code.connectionLoss, undefined, `connection to ${this.server} lost`));
+    const lost = new ZkError(Code.connectionLoss, undefined, `connection to ${this.server} lost`);
+    this.requests.failSent(lost);
     if (this.finished) return;
     if (wasConnected) {
       const reason = this.lastError || "closed";
@@ -241,16 +229,9 @@ export class ZkClient {
     const socket = this.socket;
     this.socket = null;
     socket?.destroy();
-    this.failSent(error);
-    for (const pending of this.waiting.drain()) pending.reject(error);
+    this.requests.failAll(error);
     for (const waiter of this.readyWaiters) waiter.reject(error);
     this.readyWaiters.clear();
-  }
-
-  private failSent(error: ZkError): void {
-    for (const p of this.sent.drain()) {
-      p.reject(p.path ? new ZkError(error.code, p.path, error.message) : error);
-    }
   }
 
   private tick(): void {
@@ -260,44 +241,10 @@ export class ZkClient {
     } else if (now - this.lastHeard > (this.timeoutMs * 2) / 3) {
       this.lastError = `${this.server} sent nothing for ${Math.round(now - this.lastHeard)} ms`;
       this.socket.destroy();
-    } else if (now - this.lastSent >= this.timeoutMs / 3) {
-      writePingFrame(this.writer);
-      this.flush();
+    } else if (now - this.requests.lastSent >= this.timeoutMs / 3) {
+      writePingFrame(this.requests.writer);
+      this.requests.flush();
     }
-  }
-
-  private pump(): void {
-    const w = this.writer;
-    const maxInFlight = this.options.maxInFlight ?? 250;
-    const maxBytes = this.options.maxRequestBytes ?? 1_048_575;
-    while (this.waiting.size > 0 && this.sent.size < maxInFlight) {
-      const p = this.waiting.shift() as Pending;
-      const start = w.length;
-      p.xid = this.xid++;
-      w.beginFrame();
-      w.int(p.xid);
-      w.int(p.op);
-      p.encode(w);
-      const size = w.endFrame();
-      if (size > maxBytes) {
-        w.truncate(start);
-        const detail = `request of ${size} bytes exceeds the ${maxBytes}-byte limit (jute.maxbuffer)`;
-        p.reject(new ZkError(Code.badArguments, p.path, detail));
-        continue;
-      }
-      this.sent.push(p);
-    }
-    if (w.length > 0 && !this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (!this.socket || this.writer.length === 0) return;
-    this.socket.write(this.writer.take());
-    this.lastSent = performance.now();
   }
 
   private onData(socket: Socket, chunk: Buffer): void {
@@ -307,7 +254,7 @@ export class ZkClient {
       this.onFrame(new JuteReader(buf, start, end));
       return socket === this.socket;
     });
-    if (this.state === "connected") this.pump();
+    if (this.state === "connected") this.requests.pump(socket);
   }
 
   private onFrame(r: JuteReader): void {
@@ -324,22 +271,10 @@ export class ZkClient {
       this.onAuthReply(err);
       return;
     }
-    const p = this.sent.peek();
-    if (!p || p.xid !== xid) {
-      this.lastError = `${this.server} answered xid ${xid}, expected ${p?.xid ?? "none"}`;
+    if (!this.requests.answer(xid, err, r)) {
+      const expected = this.requests.expectedXid() ?? "none";
+      this.lastError = `${this.server} answered xid ${xid}, expected ${expected}`;
       this.socket?.destroy();
-      return;
-    }
-    this.sent.shift();
-    if (err !== 0) {
-      p.reject(new ZkError(err, p.path));
-      return;
-    }
-    try {
-      p.resolve(p.decode(r));
-    } catch (error) {
-      const detail = error instanceof Error ? error.message : "";
-      p.reject(new ZkError(Code.marshallingError, p.path, detail));
     }
   }
 
@@ -360,8 +295,9 @@ export class ZkClient {
       this.becomeReady();
       return;
     }
-    for (const a of auth) writeAuthFrame(this.writer, a.scheme, a.credential);
-    this.flush();
+    if (this.socket) this.requests.attach(this.socket);
+    for (const a of auth) writeAuthFrame(this.requests.writer, a.scheme, a.credential);
+    this.requests.flush();
   }
 
   private onAuthReply(err: number): void {
@@ -387,7 +323,7 @@ export class ZkClient {
     });
     for (const waiter of this.readyWaiters) waiter.resolve();
     this.readyWaiters.clear();
-    this.pump();
+    if (this.socket) this.requests.pump(this.socket);
   }
 }
 

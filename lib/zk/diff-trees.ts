@@ -111,7 +111,7 @@ async function readTree(
   root: string,
 ): Promise<{ nodes: Map<string, Summary>; ephemerals: EphemeralNode[]; missing: boolean }> {
   const nodes = new Map<string, Summary>();
-  const acls = new Map<string, string>();
+  const acls = new Map<Acl[], string>(); // keyed by the shared lists the walk returns
   const ephemerals: EphemeralNode[] = [];
   const below = await session.allChildrenNumber(root);
   const walked = await walkContent(
@@ -122,11 +122,10 @@ async function readTree(
         ephemerals.push(describeEphemeral(node));
         return;
       }
-      const key = formatAcl([...node.acl].sort(byAclKey));
-      let acl = acls.get(key);
+      let acl = acls.get(node.acl);
       if (acl === undefined) {
-        acl = key;
-        acls.set(key, key);
+        acl = formatAcl([...node.acl].sort(byAclKey));
+        acls.set(node.acl, acl);
       }
       nodes.set(rebase(node.path, root, "/"), {
         sha256: createHash("sha256").update(node.data).digest("base64"),

@@ -225,6 +225,29 @@ export class JuteReader {
     return list;
   }
 
+  /**
+   * An ACL list, shared with every earlier identical list seen through `cache` (a tree holds
+   * few distinct ACLs; sharing them saves an array and its strings per node). Treat as frozen.
+   */
+  sharedAcls(cache: Map<string, Acl[]>): Acl[] {
+    const start = this.pos;
+    const count = this.int();
+    for (let i = 0; i < count; i++) {
+      this.pos += 4;
+      for (let j = 0; j < 2; j++) this.pos += 4 + Math.max(0, this.int());
+    }
+    this.need(0);
+    const key = this.buf.toString("latin1", start, this.pos);
+    const known = cache.get(key);
+    if (known) return known;
+    const end = this.pos;
+    this.pos = start;
+    const list = this.acls();
+    this.pos = end;
+    cache.set(key, list);
+    return list;
+  }
+
   stat(): Stat {
     this.need(68);
     const b = this.buf;

@@ -3,7 +3,7 @@
  * uses (create, create2/container/TTL, delete, exists, getData, setData, getACL, setACL,
  * getChildren2, multi, getAllChildrenNumber). Wire formats follow `zookeeper.jute`.
  */
-import { type Acl, type JuteReader, JuteWriter, type Stat } from "./jute.ts";
+import type { Acl, JuteReader, JuteWriter, Stat } from "./jute.ts";
 
 /** Request opcodes. */
 export const Op = {
@@ -279,11 +279,4 @@ export function readAcl(r: JuteReader): { acl: Acl[]; stat: Stat } {
 /** Reads a GetChildren2Response. */
 export function readChildren(r: JuteReader): { children: string[]; stat: Stat } {
   return { children: r.strings(), stat: r.stat() };
-}
-
-/** Encodes one request body into a scratch writer, to measure or check it. */
-export function encodedSize(write: (w: JuteWriter) => void): number {
-  const w = new JuteWriter(256);
-  write(w);
-  return w.length;
 }

@@ -7,7 +7,7 @@
 import type { Log } from "../log.ts";
 import { type Digest, parseTreeAddress, type TreeAddress } from "./address.ts";
 import type { ZkClient } from "./client.ts";
-import type { Acl, Stat } from "./jute.ts";
+import type { Acl, JuteWriter, Stat } from "./jute.ts";
 import { ClientPool, type ReadRequest } from "./pool.ts";
 import {
   Code,
@@ -26,7 +26,6 @@ import {
   writePathNoWatch,
   writePathVersion,
   writeSetAcl,
-  ZkError,
 } from "./protocol.ts";
 
 export type { ReadRequest } from "./pool.ts";
@@ -178,27 +177,31 @@ export class ZkSession {
   /** True when the server answers `multiRead` (ZooKeeper 3.6+). Probed once. */
   async supportsMultiRead(): Promise<boolean> {
     if (this.multiReadSupport !== undefined) return this.multiReadSupport;
-    try {
-      const reply = await this.read({
-        op: 22,
-        path: "/",
-        encode: (w) => {
-          w.int(Op.getData);
-          w.bool(false);
-          w.int(-1);
-          writePathNoWatch(w, "/");
-          w.int(-1);
-          w.bool(true);
-          w.int(-1);
-        },
-        decode: (r) => r.remaining,
-      });
-      this.multiReadSupport = reply > 0;
-    } catch (error) {
-      if (!(error instanceof ZkError) || error.code === Code.sessionExpired) throw error;
-      this.multiReadSupport = false;
-    }
+    const probe = (w: JuteWriter) => {
+      w.int(Op.getData);
+      w.bool(false);
+      w.int(-1);
+      writePathNoWatch(w, "/");
+      w.int(-1);
+      w.bool(true);
+      w.int(-1);
+    };
+    // Sent once, without retries: an old server may answer an unknown opcode with an empty
+    // reply, an error, or by closing the connection; each of these means "not supported".
+    const client = await this.pool.primary();
+    const reply = await client.call(22, "/", probe, (r) => r.remaining).catch(() => 0);
+    this.multiReadSupport = reply > 0;
     return this.multiReadSupport;
+  }
+
+  /** Makes the primary client's server catch up with the leader before reading back writes. */
+  async syncPrimary(path: string): Promise<void> {
+    await this.read({
+      op: Op.sync,
+      path,
+      encode: (w) => w.string(path),
+      decode: (r) => r.string(),
+    });
   }
 
   /**

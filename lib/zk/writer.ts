@@ -170,6 +170,8 @@ export class TreeWriter {
     for (let attempt = 0; attempt < 20; attempt++) {
       if (isConnectionError(error)) await this.session.reconnected();
       else definitive++;
+      // A new session may sit on a follower that has not seen our last writes yet.
+      await this.session.syncPrimary(ops[0]?.path ?? "/");
       const applied = await Promise.all(ops.map((op) => this.isApplied(op)));
       const pending = ops.filter((_, i) => !applied[i]);
       this.summary.foundApplied += ops.length - pending.length;

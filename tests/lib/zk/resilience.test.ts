@@ -18,7 +18,7 @@ import {
   session,
 } from "./helpers.ts";
 
-const tree = pegasusTree({ tables: 40, partitions: 256 });
+const tree = pegasusTree({ tables: 80, partitions: 256 });
 let source: ZooKeeperServer;
 let target: ZooKeeperServer;
 
