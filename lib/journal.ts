@@ -232,10 +232,11 @@ export class Journal {
 
   /**
    * A path under `backups/` for a file someone else writes (e.g. a ZooKeeper snapshot), its
-   * directory created; the backup is registered under `name`.
+   * directory created and the backup registered under that relative name.
+   * @example const file = journal.newBackupFile(`zk/source-final-${Date.now()}.zksnap`);
    */
-  newBackupFile(name: string, file: string): string {
-    const path = this.backupPath(file);
+  newBackupFile(name: string): string {
+    const path = this.backupPath(name);
     if (this.persist) mkdirSync(dirname(path), { recursive: true });
     this.data.backups[name] = path;
     this.save();

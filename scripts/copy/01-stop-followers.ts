@@ -16,7 +16,7 @@ import {
 import type { MigrationContext } from "../runbook/context.ts";
 import { runAlone } from "../runbook/execute.ts";
 import { baseline } from "../runbook/health.ts";
-import { ensureMetaStopped, followerMetas } from "../runbook/metas.ts";
+import { ensureMetaStopped, followerMetas, recordLeader } from "../runbook/metas.ts";
 import { targetRootIsFree } from "../runbook/tree-checks.ts";
 
 const stopFollowers: Step<MigrationContext> = {
@@ -26,6 +26,9 @@ const stopFollowers: Step<MigrationContext> = {
   preconditions: [shellNamesTheCluster("source"), everyNodeAlive, targetRootIsFree],
   run: async (ctx) => {
     await baseline(ctx);
+    // Ask again on every attempt: if the leader failed over while the tool was not running, the
+    // recorded one must not be kept while the new one is stopped as a "follower".
+    await recordLeader(ctx);
     for (const meta of await followerMetas(ctx)) await ensureMetaStopped(ctx, meta);
   },
   postconditions: [followersStopped, leaderServes],

@@ -13,7 +13,12 @@ import { checkUnchanged, copyTree, snapshotTree } from "../../lib/zk/index.ts";
 import { followersStopped, leaderIsBlind } from "../runbook/checks.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import { runAlone } from "../runbook/execute.ts";
-import { appsUnlockedOn, targetEqualsSource, targetRootIsFree } from "../runbook/tree-checks.ts";
+import {
+  appsUnlockedOn,
+  copyWroteTarget,
+  targetEqualsSource,
+  targetRootIsFree,
+} from "../runbook/tree-checks.ts";
 
 const copyTreeStep: Step<MigrationContext> = {
   id: "copy/03-copy-tree",
@@ -24,10 +29,7 @@ const copyTreeStep: Step<MigrationContext> = {
     const source = await ctx.zk.source();
     const target = await ctx.zk.target();
     if (!ctx.dryRun) {
-      const file = ctx.journal.newBackupFile(
-        "zk/source-before-copy",
-        `zk/source-before-copy-${Date.now()}.zksnap`,
-      );
+      const file = ctx.journal.newBackupFile(`zk/source-before-copy-${Date.now()}.zksnap`);
       const snapshot = await snapshotTree(source, file, { root });
       ctx.log({
         kind: "info",
@@ -36,7 +38,8 @@ const copyTreeStep: Step<MigrationContext> = {
     }
     // A target already holding part of the tree can only be an earlier attempt of this step
     // (targetRootIsFree refuses anything else): complete it, removing what the source lacks.
-    const retry = (ctx.journal.step("copy/03-copy-tree")?.attempts ?? 0) > 1;
+    const retry = ctx.journal.fact<boolean>(copyWroteTarget) === true;
+    if (!ctx.dryRun) ctx.journal.setFact(copyWroteTarget, true);
     const copy = await copyTree(source, target, {
       from: root,
       to: root,

@@ -34,10 +34,7 @@ const cleanOldZk: Step<MigrationContext> = {
     if ((await count(source, root)) === 0) return;
     let expectSnapshot: string | undefined;
     if (!ctx.dryRun) {
-      expectSnapshot = ctx.journal.newBackupFile(
-        "zk/source-final",
-        `zk/source-final-${Date.now()}.zksnap`,
-      );
+      expectSnapshot = ctx.journal.newBackupFile(`zk/source-final-${Date.now()}.zksnap`);
       const snapshot = await snapshotTree(source, expectSnapshot, { root });
       ctx.log({
         kind: "info",

@@ -9,16 +9,19 @@ import { waitUntil } from "../../lib/step.ts";
 import type { MigrationContext } from "./context.ts";
 
 /**
- * The leader meta: recorded in the journal the first time it is asked (from `cluster_info`).
+ * The leader meta as recorded by step 1 (from `cluster_info`); asked and recorded on first use.
  * @throws {ActionFailed} If the primary meta is not one of the inventory's meta servers.
  */
 export async function leaderMeta(ctx: MigrationContext): Promise<MetaServer> {
-  let address = ctx.journal.fact<string>("leader");
-  if (!address) {
-    address = (await ctx.shell.clusterInfo()).primaryMetaServer;
-    ctx.journal.setFact("leader", address);
-  }
-  return metaAt(ctx, address);
+  const address = ctx.journal.fact<string>("leader");
+  return address ? metaAt(ctx, address) : recordLeader(ctx);
+}
+
+/** Asks `cluster_info` which meta is primary now and records it as the leader. */
+export async function recordLeader(ctx: MigrationContext): Promise<MetaServer> {
+  const meta = metaAt(ctx, (await ctx.shell.clusterInfo()).primaryMetaServer);
+  ctx.journal.setFact("leader", meta.address);
+  return meta;
 }
 
 /** The meta with this RPC address. */

@@ -10,6 +10,9 @@ import { readMetaConfig } from "./meta-configs.ts";
 
 type MigrationCheck = Check<MigrationContext>;
 
+/** Journal fact: copy/03 started writing the target, so what is there is ours to complete. */
+export const copyWroteTarget = "copyWroteTarget";
+
 /** The leader lock directory (`<lock_root>/dsn.meta.server.leader`), from the metas' config. */
 export async function lockDirOf(ctx: MigrationContext): Promise<string> {
   let dir = ctx.journal.fact<string>("lockDir");
@@ -58,7 +61,7 @@ export const targetRootIsFree: MigrationCheck = {
     const n = await count(await ctx.zk.target(), root);
     if (n === 0)
       return { ok: true, evidence: `${root} does not exist on ${ctx.inventory.zookeeper.target}` };
-    const ours = ctx.journal.step("copy/03-copy-tree") !== undefined;
+    const ours = ctx.journal.fact<boolean>(copyWroteTarget) === true;
     return ours
       ? {
           ok: true,

@@ -6,8 +6,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { $ } from "zx";
+import { openAcl } from "../../lib/zk/index.ts";
 import { type Sandbox, startSandbox } from "../sandbox/sandbox.ts";
-import { hostsListOf, runTool, treeData, treeStamps } from "./tool.ts";
+import { hostsListOf, runTool, treeData, treeStamps, withSession } from "./tool.ts";
 
 let sandbox: Sandbox | undefined;
 afterEach(async () => {
@@ -224,6 +225,18 @@ describe("one step at a time", () => {
     expect(status).toMatch(/copy\/01-stop-followers +done in /);
     expect(status).toMatch(/copy\/02-set-blind +done in /);
     expect(status).toMatch(/copy\/03-copy-tree +not started/);
+
+    // Someone else writes under the root on the new ensemble: the copy must refuse, first attempt or not.
+    await withSession(s.target, async (zk) => {
+      for (const path of ["/pegasus", s.root])
+        await zk.create({ path, data: new Uint8Array(), acl: openAcl, flags: 0 });
+    });
+    const refused = await runTool(["step", "copy/03-copy-tree", "-i", s.inventoryFile]);
+    expect(refused.exitCode).toBe(3);
+    expect(refused.stderr).toContain(
+      `The target ensemble has nothing under the cluster root: 1 znodes already under ${s.root} on ${s.target}`,
+    );
+    await runTool(["zk", "rmr", `${s.target}/pegasus`]);
 
     const args = fullRun(s);
     const running = $({

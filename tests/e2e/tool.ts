@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { $ } from "zx";
 import { createLog } from "../../lib/log.ts";
-import { openSession, parseTreeAddress, walkContent } from "../../lib/zk/index.ts";
+import { openSession, walkContent, type ZkSession } from "../../lib/zk/index.ts";
 
 const main = join(import.meta.dir, "../../scripts/main.ts");
 
@@ -48,37 +48,40 @@ export async function runTool(
   return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr, events };
 }
 
-/** Every znode under `root` as path (relative) → data, ephemerals left out. */
-export async function treeData(connect: string, root: string): Promise<Map<string, string>> {
-  const session = await openSession(parseTreeAddress(`${connect}${root}`), {
-    log: createLog({ write: () => {} }),
-  });
-  const nodes = new Map<string, string>();
+/** Runs `use` with a second, independent ZooKeeper session (closed afterwards). */
+export async function withSession<T>(
+  connect: string,
+  use: (zk: ZkSession) => Promise<T>,
+): Promise<T> {
+  const session = await openSession(connect, { log: createLog({ write: () => {} }) });
   try {
-    await walkContent(session, root, (node) => {
+    return await use(session);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Every znode under `root` as path (relative) → data, ephemerals left out. */
+export function treeData(connect: string, root: string): Promise<Map<string, string>> {
+  return withSession(connect, async (zk) => {
+    const nodes = new Map<string, string>();
+    await walkContent(zk, root, (node) => {
       if (node.type !== "ephemeral")
         nodes.set(node.path.slice(root.length) || "/", node.data.toString("base64"));
     });
-  } finally {
-    await session.close();
-  }
-  return nodes;
+    return nodes;
+  });
 }
 
 /** Every znode under `root` with its mzxid and version: any write changes it. */
-export async function treeStamps(connect: string, root: string): Promise<string[]> {
-  const session = await openSession(parseTreeAddress(`${connect}${root}`), {
-    log: createLog({ write: () => {} }),
-  });
-  const stamps: string[] = [];
-  try {
-    await walkContent(session, root, (node) =>
+export function treeStamps(connect: string, root: string): Promise<string[]> {
+  return withSession(connect, async (zk) => {
+    const stamps: string[] = [];
+    await walkContent(zk, root, (node) =>
       stamps.push(`${node.path} ${node.stat.mzxid} ${node.stat.version} ${node.stat.cversion}`),
     );
-  } finally {
-    await session.close();
-  }
-  return stamps.sort();
+    return stamps.sort();
+  });
 }
 
 /** `[zookeeper] hosts_list` of a config file, read plainly. */
