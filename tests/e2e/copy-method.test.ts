@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { $ } from "zx";
 import { openAcl } from "../../lib/zk/index.ts";
 import { type Sandbox, startSandbox } from "../sandbox/sandbox.ts";
-import { hostsListOf, runTool, treeData, treeStamps, withSession } from "./tool.ts";
+import { expectMigrated } from "./migrated.ts";
+import { runTool, treeData, treeStamps, withSession } from "./tool.ts";
 
 let sandbox: Sandbox | undefined;
 afterEach(async () => {
@@ -37,23 +38,6 @@ const fullRun = (s: Sandbox) => [
   "--clean-old",
   "--json",
 ];
-
-/** The migration's end state: metas on the target, /apps as before, healthy, old root gone. */
-async function expectMigrated(s: Sandbox, appsBefore: Map<string, string>) {
-  for (const meta of s.layout.metas) expect(hostsListOf(meta.config)).toBe(s.target);
-  expect(await treeData(s.target, `${s.root}/apps`)).toEqual(appsBefore);
-  expect((await treeData(s.source, s.root)).size).toBe(0);
-  const health = await runTool(["check", "-i", s.inventoryFile, "--method", "copy", "--json"]);
-  const checks = Object.fromEntries(
-    health.events.filter((e) => e.kind === "check").map((e) => [e.title, e.ok]),
-  );
-  expect(checks["Every replica server is ALIVE"]).toBe(true);
-  const info = await s.shell("cluster_info -j");
-  expect(JSON.parse(info.stdout.slice(info.stdout.indexOf("{"))).cluster_info.zookeeper_hosts).toBe(
-    s.target,
-  );
-  await s.waitHealthy(30_000);
-}
 
 describe("copy method end to end", () => {
   test("a full run moves every meta to the new ensemble with /apps identical, healthy, old root gone", async () => {
