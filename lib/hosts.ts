@@ -86,13 +86,13 @@ export class CommandFailed extends ActionFailed {
         ? `was killed by ${output.signal}`
         : `exited with code ${output.exitCode}`;
     const unreachable = output.host !== "local" && output.exitCode === 255;
-    const detail = (output.stderr.trim() || output.stdout.trim())
-      .split("\n")
-      .slice(-5)
-      .join("\n  ");
+    const lines = (output.stderr.trim() || output.stdout.trim()).split("\n");
+    const detail = lines.slice(-5).join("\n  ");
+    // ssh's own reason is its last line (warnings about keys or known_hosts come first).
+    const sshReason = lines.at(-1) || "ssh exited with code 255";
     super(
       unreachable
-        ? `Cannot reach host ${output.host} over ssh: ${detail || "ssh exited with code 255"}`
+        ? `Cannot reach host ${output.host} over ssh: ${sshReason}${lines.length > 1 ? `\n  ${detail}` : ""}`
         : `Command on ${output.host} ${why}: ${output.line}${detail ? `\n  ${detail}` : ""}`,
       {
         hint: unreachable
