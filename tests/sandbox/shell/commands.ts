@@ -14,8 +14,7 @@ import {
   type NodeView,
   nodesTables,
 } from "../views.ts";
-import { parseOptions } from "./args.ts";
-import type { Command, ShellContext } from "./context.ts";
+import { type Command, commandOptions, type ShellContext } from "./context.ts";
 
 const levelNames = ["stopped", "blind", "freezed", "steady", "lively"];
 
@@ -25,15 +24,12 @@ function emit(ctx: ShellContext, file: string | true | undefined, text: string):
   else ctx.stdout(text);
 }
 
-const options = (ctx: ShellContext, argv: string[], short: string, long: Record<string, string>) =>
-  parseOptions(argv, { short, long }, (line) => ctx.stderr(`${line}\n`));
-
 export const ls: Command = {
   name: "ls",
   usage:
     "[-a|-all] [-d|--detailed] [-j|--json] [-o|--output file_name][-s|--status all|available|creating|dropping|dropped]",
   async run(ctx, argv) {
-    const parsed = options(ctx, argv, "adjo:s:p:m:", {
+    const parsed = commandOptions(ctx, argv, "adjo:s:p:m:", {
       all: "a",
       detailed: "d",
       json: "j",
@@ -71,7 +67,7 @@ export const nodes: Command = {
   usage:
     "[-d|--detailed] [-j|--json] [-r|--resolve_ip] [-u|--resource_usage][-o|--output file_name] [-s|--status all|alive|unalive] [-q|--qps]",
   async run(ctx, argv) {
-    const parsed = options(ctx, argv, "druqjs:o:i:", {
+    const parsed = commandOptions(ctx, argv, "druqjs:o:i:", {
       detailed: "d",
       resolve_ip: "r",
       resource_usage: "u",
@@ -129,7 +125,7 @@ export const clusterInfo: Command = {
   name: "cluster_info",
   usage: "[-r|--resolve_ip] [-o|--output file_name] [-j|--json]",
   async run(ctx, argv) {
-    const parsed = options(ctx, argv, "rjo:", { resolve_ip: "r", json: "j", output: "o" });
+    const parsed = commandOptions(ctx, argv, "rjo:", { resolve_ip: "r", json: "j", output: "o" });
     if (!parsed) return false;
     const reply = await ctx.client.request<MetaReply & { pairs: [string, string][] }>(
       "cluster_info",
@@ -206,7 +202,7 @@ export const getAppEnvs: Command = {
   name: "get_app_envs",
   usage: "[-j|--json]",
   async run(ctx, argv) {
-    const parsed = options(ctx, argv, "j", { json: "j" });
+    const parsed = commandOptions(ctx, argv, "j", { json: "j" });
     if (!parsed) return false;
     if (!ctx.currentApp) {
       ctx.stderr("No app is using now\nUSAGE: use [app_name]\n");

@@ -4,6 +4,7 @@
  * arguments, which makes the shell print `USAGE: ` and the command's usage (reference §4.3).
  */
 import type { PegasusVersion } from "../encoding.ts";
+import { type ParsedOptions, parseOptions } from "./args.ts";
 import type { MetaClient } from "./meta-client.ts";
 
 export interface ShellContext {
@@ -53,4 +54,17 @@ export function helpLines(command: Pick<Command, "name" | "usage">): string {
   return lines
     .map((line, k) => `${k === 0 ? head : `\t${" ".repeat(nameWidth + 2)}`}${line}\n`)
     .join("");
+}
+
+/**
+ * Parses a command's options like getopt_long, printing option errors to stderr as the shell does.
+ * @example commandOptions(ctx, argv, "r:", { reserve_seconds: "r" })
+ */
+export function commandOptions(
+  ctx: ShellContext,
+  argv: string[],
+  short: string,
+  long: Record<string, string> = {},
+): ParsedOptions | null {
+  return parseOptions(argv, { short, long }, (line) => ctx.stderr(`${line}\n`));
 }

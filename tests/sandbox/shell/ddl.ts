@@ -4,22 +4,19 @@
  */
 import type { MetaReply } from "../rpc.ts";
 import type { AppView } from "../views.ts";
-import { parseOptions } from "./args.ts";
-import type { Command } from "./context.ts";
+import { type Command, commandOptions } from "./context.ts";
 
 export const create: Command = {
   name: "create",
   usage:
     "<app_name> [-p|--partition_count num] [-r|--replica_count num] [-f|--fail_if_exist] [-e|--envs k1=v1,k2=v2...]",
   async run(ctx, argv) {
-    const parsed = parseOptions(
-      argv,
-      {
-        short: "p:r:fe:",
-        long: { partition_count: "p", replica_count: "r", fail_if_exist: "f", envs: "e" },
-      },
-      (t) => ctx.stderr(`${t}\n`),
-    );
+    const parsed = commandOptions(ctx, argv, "p:r:fe:", {
+      partition_count: "p",
+      replica_count: "r",
+      fail_if_exist: "f",
+      envs: "e",
+    });
     const name = parsed?.operands[0];
     if (!parsed || name === undefined) return false;
     const o = parsed.options;
@@ -66,9 +63,7 @@ export const drop: Command = {
   name: "drop",
   usage: "<app_name> [-r|--reserve_seconds num]",
   async run(ctx, argv) {
-    const parsed = parseOptions(argv, { short: "r:", long: { reserve_seconds: "r" } }, (t) =>
-      ctx.stderr(`${t}\n`),
-    );
+    const parsed = commandOptions(ctx, argv, "r:", { reserve_seconds: "r" });
     const name = parsed?.operands[0];
     if (!parsed || name === undefined) return false;
     const reserve = parsed.options.get("r");

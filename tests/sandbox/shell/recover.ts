@@ -8,8 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { call, type MetaReply, RpcFailed } from "../rpc.ts";
 import type { NodeView } from "../views.ts";
-import { parseOptions } from "./args.ts";
-import type { Command, ShellContext } from "./context.ts";
+import { type Command, commandOptions, type ShellContext } from "./context.ts";
 
 const ipPort = /^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/;
 const hostPort = /^[A-Za-z0-9_.-]+:\d{1,5}$/;
@@ -20,21 +19,14 @@ export const recover: Command = {
   usage:
     "[-f|--node_list_file file_name] [-s|--node_list_str str] [-w|--wait_seconds num] [-b|--skip_bad_nodes] [-l|--skip_lost_partitions] [-o|--output file_name]",
   async run(ctx, argv) {
-    const parsed = parseOptions(
-      argv,
-      {
-        short: "f:s:w:o:bl",
-        long: {
-          node_list_file: "f",
-          node_list_str: "s",
-          wait_seconds: "w",
-          skip_bad_nodes: "b",
-          skip_lost_partitions: "l",
-          output: "o",
-        },
-      },
-      (text) => ctx.stderr(`${text}\n`),
-    );
+    const parsed = commandOptions(ctx, argv, "f:s:w:o:bl", {
+      node_list_file: "f",
+      node_list_str: "s",
+      wait_seconds: "w",
+      skip_bad_nodes: "b",
+      skip_lost_partitions: "l",
+      output: "o",
+    });
     if (!parsed) return false;
     const o = parsed.options;
     const [file, list, waitText, output] = ["f", "s", "w", "o"].map((k) => {
@@ -152,11 +144,11 @@ export const remoteCommand: Command = {
   usage:
     "[-t all|meta-server|replica-server] [-r|--resolve_ip] [-l ip:port,ip:port...]<command> [arguments...]",
   async run(ctx, argv) {
-    const parsed = parseOptions(
-      argv,
-      { short: "t:l:r", long: { node_type: "t", node_list: "l", resolve_ip: "r" } },
-      (t) => ctx.stderr(`${t}\n`),
-    );
+    const parsed = commandOptions(ctx, argv, "t:l:r", {
+      node_type: "t",
+      node_list: "l",
+      resolve_ip: "r",
+    });
     if (!parsed) return false;
     let type = parsed.options.get("t");
     const list = parsed.options.get("l");
