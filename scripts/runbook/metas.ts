@@ -45,38 +45,35 @@ export async function followerMetas(ctx: MigrationContext): Promise<MetaServer[]
 }
 
 /** Stops a meta unless it is already stopped, then waits until its status says stopped. */
-export async function ensureMetaStopped(ctx: MigrationContext, meta: MetaServer): Promise<void> {
-  if (!ctx.dryRun && !(await isMetaRunning(ctx.hosts, ctx.inventory, meta))) return;
-  await stopMeta(ctx.hosts, ctx.inventory, meta);
-  await waitUntil(
-    ctx,
-    async () => {
-      const running = await isMetaRunning(ctx.hosts, ctx.inventory, meta);
-      return {
-        ok: !running,
-        evidence: `meta ${meta.address} ${running ? "still running" : "stopped"}`,
-      };
-    },
-    ctx.inventory.timeouts.metaStopMs,
-    `meta ${meta.address} stopped`,
-  );
+export function ensureMetaStopped(ctx: MigrationContext, meta: MetaServer): Promise<void> {
+  return ensureMetaIs(ctx, meta, false);
 }
 
 /** Starts a meta unless it already runs, then waits until its status says running. */
-export async function ensureMetaStarted(ctx: MigrationContext, meta: MetaServer): Promise<void> {
-  if (!ctx.dryRun && (await isMetaRunning(ctx.hosts, ctx.inventory, meta))) return;
-  await startMeta(ctx.hosts, ctx.inventory, meta);
+export function ensureMetaStarted(ctx: MigrationContext, meta: MetaServer): Promise<void> {
+  return ensureMetaIs(ctx, meta, true);
+}
+
+async function ensureMetaIs(
+  ctx: MigrationContext,
+  meta: MetaServer,
+  running: boolean,
+): Promise<void> {
+  const { hosts, inventory } = ctx;
+  if (!ctx.dryRun && (await isMetaRunning(hosts, inventory, meta)) === running) return;
+  await (running ? startMeta : stopMeta)(hosts, inventory, meta);
+  const wanted = running ? "running" : "stopped";
   await waitUntil(
     ctx,
     async () => {
-      const running = await isMetaRunning(ctx.hosts, ctx.inventory, meta);
+      const now = await isMetaRunning(hosts, inventory, meta);
       return {
-        ok: running,
-        evidence: `meta ${meta.address} ${running ? "running" : "not running"}`,
+        ok: now === running,
+        evidence: `meta ${meta.address} ${now ? "running" : "stopped"}`,
       };
     },
-    ctx.inventory.timeouts.metaStartMs,
-    `meta ${meta.address} running`,
+    running ? inventory.timeouts.metaStartMs : inventory.timeouts.metaStopMs,
+    `meta ${meta.address} ${wanted}`,
   );
 }
 

@@ -44,16 +44,7 @@ describe("copy method end to end", () => {
     sandbox = await startSandbox({ metas: 3, replicas: 5, tables: 20 });
     const appsBefore = await treeData(sandbox.source, `${sandbox.root}/apps`);
     expect(appsBefore.size).toBeGreaterThan(100);
-    const run = await runTool([
-      "run",
-      "-i",
-      sandbox.inventoryFile,
-      "--method",
-      "copy",
-      "--yes",
-      "--clean-old",
-      "--json",
-    ]);
+    const run = await runTool(fullRun(sandbox));
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
     const summary = run.events.find((e) => e.kind === "summary") as unknown as {
