@@ -2,7 +2,7 @@
  * Checks shared by the runbook's steps, each named for the state it asserts and returning what it
  * observed. They only observe: they run under `check`, `plan` and `status` too.
  */
-import { getMetaLevelCommand } from "../../lib/shell.ts";
+import { getMetaLevelCommand } from "../../lib/shell/index.ts";
 import type { Check } from "../../lib/step.ts";
 import type { MigrationContext } from "./context.ts";
 import { clusterHealth } from "./health.ts";

@@ -7,7 +7,7 @@ import { Hosts } from "../../lib/hosts.ts";
 import { type Inventory, loadInventory } from "../../lib/inventory.ts";
 import { Journal, type Method } from "../../lib/journal.ts";
 import { createLog, type Log } from "../../lib/log.ts";
-import { PegasusShell } from "../../lib/shell.ts";
+import { PegasusShell } from "../../lib/shell/index.ts";
 import type { StepContext } from "../../lib/step.ts";
 import { ZkEnsembles } from "./zk-ensembles.ts";
 

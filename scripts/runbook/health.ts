@@ -2,8 +2,14 @@
  * The cluster's baseline (what it had before anything changed) and its health against it
  * (reference §11), as observations steps can check and wait on.
  */
-import { clusterInfoCommand, nodesCommand, tablesCommand } from "../../lib/shell.ts";
-import { evaluateHealth, expectationsFor, observeHealth } from "../../lib/shell-health.ts";
+import {
+  clusterInfoCommand,
+  evaluateHealth,
+  expectationsFor,
+  nodesCommand,
+  observeHealth,
+  tablesCommand,
+} from "../../lib/shell/index.ts";
 import { waitUntil } from "../../lib/step.ts";
 import type { Observation } from "../../lib/wait-for.ts";
 import type { MigrationContext } from "./context.ts";

@@ -12,7 +12,7 @@ import {
   readMetaSettings,
   setConfigValue,
   verifyConfigIsLive,
-} from "../../lib/meta-config.ts";
+} from "../../lib/meta-config/index.ts";
 import type { MigrationContext } from "./context.ts";
 
 /** One meta's config as read now. */

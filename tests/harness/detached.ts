@@ -38,8 +38,39 @@ export async function spawnDetached(argv: string[], options: DetachedOptions): P
   if (!Number.isInteger(pid) || pid <= 0) {
     throw new Error(`Cannot start ${argv[0]} as no pid came back: ${out.stdout}${out.stderr}`);
   }
+  await waitForExec(pid, argv);
   if (options.pidFile) writeFileSync(options.pidFile, `${pid}\n`);
   return pid;
+}
+
+/**
+ * Waits until `pid` has left the wrapper (bash forked it, `setsid` execs `argv`) or is gone.
+ * Until then its command line is bash's, setsid's or empty mid-exec, and a caller checking it for
+ * a marker would take a starting process for one that exited. `argv` may exec further (setpriv
+ * execs java), so any other non-empty command line counts as started.
+ */
+async function waitForExec(pid: number, argv: string[], timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = commandLineOf(pid);
+    if (line === null) return;
+    if (line !== "" && !line.startsWith("/bin/bash ") && !line.startsWith("setsid ")) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${argv[0]} (pid ${pid}) did not start within ${timeoutMs} ms: it runs ${line}`,
+      );
+    }
+    await Bun.sleep(5);
+  }
+}
+
+/** True while `pid` exists and is not a zombie, whatever it runs. */
+export function isAlive(pid: number): boolean {
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
 }
 
 /** The command line of a running process, or null when it is gone (or a zombie). */

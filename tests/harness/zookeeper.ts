@@ -13,7 +13,7 @@ import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { $, type ProcessPromise } from "zx";
-import { isRunning, spawnDetached, stopPidFile } from "./detached.ts";
+import { isAlive, spawnDetached, stopPidFile } from "./detached.ts";
 
 const zookeeperJar = "/usr/share/java/zookeeper.jar";
 const classpath = `/etc/zookeeper/conf:${zookeeperJar}`;
@@ -328,7 +328,7 @@ export async function startDetachedZooKeeper(
   const timeoutMs = options.readyTimeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
   while (!(await ruok(options.port, 1000))) {
-    if (!isRunning(pid, configFile) || Date.now() > deadline) {
+    if (!isAlive(pid) || Date.now() > deadline) {
       await stopDetachedZooKeeper(dir);
       throw new Error(
         `ZooKeeper in ${dir} did not answer ruok on port ${options.port} within ${timeoutMs} ms; see ${join(dir, "zookeeper.log")}`,

@@ -8,7 +8,13 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
-import { isRunning, readPidFile, spawnDetached, stopPidFile } from "../harness/detached.ts";
+import {
+  isAlive,
+  isRunning,
+  readPidFile,
+  spawnDetached,
+  stopPidFile,
+} from "../harness/detached.ts";
 import type { SandboxLayout } from "./layout.ts";
 
 /** A meta or replica process of a sandbox. */
@@ -68,7 +74,8 @@ export async function startMember(
     },
   );
   const deadline = Date.now() + timeoutMs;
-  while (isRunning(pid, m.config) && !(await listens(m.port))) {
+  // Exited means gone, not "command line lacks the marker": see waitForExec in detached.ts.
+  while (isAlive(pid) && !(await listens(m.port))) {
     if (Date.now() > deadline)
       throw new Error(
         `${m.role} ${m.index} did not listen on port ${m.port} within ${timeoutMs} ms; see ${logFileOf(m)}`,

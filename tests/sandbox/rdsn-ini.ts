@@ -1,6 +1,6 @@
 /**
  * The simulator's own reader of rDSN `config.ini` files, written from reference §5.5 and kept
- * independent of the product's `lib/meta-config.ts`, so a simulated meta reads its config the way
+ * independent of the product's `lib/meta-config/`, so a simulated meta reads its config the way
  * a real one does and catches the product's editing mistakes:
  * - leading spaces, tabs and `\r` are skipped; `#` or `;` anywhere starts a comment, unless
  *   escaped as `^#` / `^;` (the caret is dropped);

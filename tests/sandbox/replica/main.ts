@@ -148,6 +148,8 @@ export function runReplica(configFile: string, version: PegasusVersion): void {
     fetch: rpcRouter(
       {
         config_proposal: (update: ConfigUpdate) => {
+          // replica_stub::on_config_proposal drops proposals while the FD says disconnected.
+          if (!connected) return { err: "ERR_OK" };
           apply(update);
           return { err: "ERR_OK" };
         },

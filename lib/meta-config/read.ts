@@ -1,18 +1,10 @@
 /**
  * A meta server's `config.ini`, read the rDSN way (reference §5.5) and edited one line at a time
- * (§5.7, in `meta-config-edit.ts`). A generic INI parser mangles this file (§5.6), so nothing
+ * (§5.7, in `edit.ts`). A generic INI parser mangles this file (§5.6), so nothing
  * here round-trips through an object: the reader keeps line numbers, the editor rewrites bytes.
  */
-import { PreconditionFailed } from "./errors.ts";
-import { type ScannedLine, scanConfig } from "./meta-config-scan.ts";
-
-export {
-  type ConfigChange,
-  type ConfigEditResult,
-  MetaConfigEditRefused,
-  setConfigValue,
-  setConfigValues,
-} from "./meta-config-edit.ts";
+import { PreconditionFailed } from "../errors.ts";
+import { type ScannedLine, scanConfig } from "./scan.ts";
 
 /** One `key = value` as rDSN keeps it: the first definition in its section. */
 export interface ConfigEntry {

@@ -3,20 +3,14 @@
  * `recover` (§4.9). `set_meta_level` and `recover` are changes: the driver runs them through
  * `hosts.change`, so `--dry-run` prints them instead.
  */
-import { type MetaLevel, metaLevels } from "./shell-cluster-info.ts";
+import { type MetaLevel, metaLevels } from "./cluster-info.ts";
 import {
   ShellCommandFailed,
   ShellCommandRejected,
   ShellOutputUnexpected,
   shellFailure,
-} from "./shell-errors.ts";
-import {
-  failOn,
-  integer,
-  type LineCursor,
-  rejectRefusal,
-  type ShellCommand,
-} from "./shell-output.ts";
+} from "./errors.ts";
+import { failOn, integer, type LineCursor, rejectRefusal, type ShellCommand } from "./output.ts";
 
 /** The level `get_meta_level` reports: the raw stored one, not the effective one (§7.3). */
 export interface StoredMetaLevel {

@@ -8,7 +8,7 @@ import {
   ShellOutputUnexpected,
   ShellUnreachable,
   shellFailure,
-} from "./shell-errors.ts";
+} from "./errors.ts";
 import {
   integer,
   type LineCursor,
@@ -19,7 +19,7 @@ import {
   type ShellCommand,
   type ShellVersion,
   stringRecord,
-} from "./shell-output.ts";
+} from "./output.ts";
 
 /** What the shell printed before any command output. */
 export interface Banner {

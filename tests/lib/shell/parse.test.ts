@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { PreconditionFailed } from "../../lib/errors.ts";
+import { PreconditionFailed } from "../../../lib/errors.ts";
 import {
   appEnvsCommand,
   clusterInfoCommand,
@@ -16,8 +16,8 @@ import {
   serverInfoCommand,
   splitShellOutput,
   tablesCommand,
-} from "../../lib/shell.ts";
-import * as f from "./shell-fixtures.ts";
+} from "../../../lib/shell/index.ts";
+import * as f from "./fixtures.ts";
 
 /** Reads one command's output after the 2.6 banner (or the one given). */
 function readOne<T>(

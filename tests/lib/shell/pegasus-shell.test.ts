@@ -9,21 +9,23 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Hosts } from "../../lib/hosts.ts";
-import { parseInventory } from "../../lib/inventory.ts";
-import { createLog, type Event } from "../../lib/log.ts";
+import { Hosts } from "../../../lib/hosts.ts";
+import { parseInventory } from "../../../lib/inventory.ts";
+import { createLog, type Event } from "../../../lib/log.ts";
 import {
   clusterInfoCommand,
+  evaluateHealth,
+  expectationsFor,
   getMetaLevelCommand,
   MetaUnderRecovery,
   nodesCommand,
+  observeHealth,
   PegasusShell,
   ShellUnreachable,
   serverInfoCommand,
   tablesCommand,
-} from "../../lib/shell.ts";
-import { evaluateHealth, expectationsFor, observeHealth } from "../../lib/shell-health.ts";
-import * as f from "./shell-fixtures.ts";
+} from "../../../lib/shell/index.ts";
+import * as f from "./fixtures.ts";
 
 /**
  * A tiny stand-in executable for the shell's process plumbing: it prints a banner, then for each

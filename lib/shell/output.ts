@@ -4,7 +4,7 @@
  * reader consumes exactly the lines it understands, so several commands' outputs can be split apart
  * in order; anything else becomes a {@link ShellOutputUnexpected} quoting the text.
  */
-import { ShellCommandRejected, ShellOutputUnexpected, shellFailure } from "./shell-errors.ts";
+import { ShellCommandRejected, ShellOutputUnexpected, shellFailure } from "./errors.ts";
 
 /** Output lines with a read position; lines keep their trailing spaces. */
 export class LineCursor {

@@ -1,19 +1,22 @@
 /**
- * `lib/shell.ts` against the sandbox's simulated shell, in both output versions: one process for
+ * `lib/shell/` against the sandbox's simulated shell, in both output versions: one process for
  * several commands, typed values that match the sandbox, JSON and text alike, meta levels,
  * `server_info`, a dead replica, error lines as error classes, and a recovery from the replica
  * servers onto the empty ensemble driven through `PegasusShell.recover()`.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Hosts } from "../../lib/hosts.ts";
-import { type Inventory, loadInventory } from "../../lib/inventory.ts";
-import { createLog, type Event } from "../../lib/log.ts";
+import { Hosts } from "../../../lib/hosts.ts";
+import { type Inventory, loadInventory } from "../../../lib/inventory.ts";
+import { createLog, type Event } from "../../../lib/log.ts";
 import {
   appEnvsCommand,
   clusterInfoCommand,
+  evaluateHealth,
+  expectationsFor,
   getMetaLevelCommand,
   MetaUnderRecovery,
   nodesCommand,
+  observeHealth,
   PegasusShell,
   RecoverFailed,
   ShellCommandFailed,
@@ -21,11 +24,10 @@ import {
   ShellUnreachable,
   type TableList,
   tablesCommand,
-} from "../../lib/shell.ts";
-import { evaluateHealth, expectationsFor, observeHealth } from "../../lib/shell-health.ts";
-import type { PegasusVersion } from "../sandbox/encoding.ts";
-import { type Sandbox, startSandbox } from "../sandbox/sandbox.ts";
-import { waitFor } from "../sandbox/wait.ts";
+} from "../../../lib/shell/index.ts";
+import type { PegasusVersion } from "../../sandbox/encoding.ts";
+import { type Sandbox, startSandbox } from "../../sandbox/sandbox.ts";
+import { waitFor } from "../../sandbox/wait.ts";
 
 const tableNames = ["stat", "table01", "table02", "table03", "table04"];
 

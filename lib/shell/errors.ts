@@ -3,7 +3,7 @@
  * so every class here is decided from the text it printed; each carries the command, the raw
  * line(s) and an operator hint.
  */
-import { ActionFailed, PreconditionFailed } from "./errors.ts";
+import { ActionFailed, PreconditionFailed } from "../errors.ts";
 
 /** Operator hints for the error codes the migration meets (reference §4.9, §4.11, §8). */
 const hints: Record<string, string> = {

@@ -4,7 +4,7 @@
  * without the `[parameters]` table, ip:port (≤2.5) or host:port (2.6) addresses, and with or
  * without 2.6's `atomic_idempotent` column.
  */
-import { ShellOutputUnexpected } from "./shell-errors.ts";
+import { ShellOutputUnexpected } from "./errors.ts";
 import {
   failOn,
   field,
@@ -16,7 +16,7 @@ import {
   type ShellCommand,
   stringRecord,
   type TableKind,
-} from "./shell-output.ts";
+} from "./output.ts";
 
 /** `ALIVE` or `UNALIVE` (the enum name without `NS_`). */
 export type NodeStatus = "ALIVE" | "UNALIVE";

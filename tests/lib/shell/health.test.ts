@@ -1,19 +1,17 @@
 import { describe, expect, test } from "bun:test";
 import {
   clusterInfoCommand,
+  evaluateHealth,
   getMetaLevelCommand,
+  type HealthExpectations,
+  type HealthObservation,
   nodesCommand,
   type Settled,
   type ShellCommand,
   splitShellOutput,
   tablesCommand,
-} from "../../lib/shell.ts";
-import {
-  evaluateHealth,
-  type HealthExpectations,
-  type HealthObservation,
-} from "../../lib/shell-health.ts";
-import * as f from "./shell-fixtures.ts";
+} from "../../../lib/shell/index.ts";
+import * as f from "./fixtures.ts";
 
 function read<T>(command: ShellCommand<T>, stdout: string): Settled<T> {
   return splitShellOutput(f.banner26 + stdout, "", [command], "auto").results[0] as Settled<T>;

@@ -3,7 +3,7 @@
  * and the effective meta level. Reads `-j` and text, ≤2.5 and 2.6 (whose
  * `balance_operation_count` spans several lines in text mode).
  */
-import { ShellOutputUnexpected } from "./shell-errors.ts";
+import { ShellOutputUnexpected } from "./errors.ts";
 import {
   failOn,
   field,
@@ -12,7 +12,7 @@ import {
   rejectRefusal,
   type ShellCommand,
   stringRecord,
-} from "./shell-output.ts";
+} from "./output.ts";
 
 /** The meta function levels, without the `fl_` prefix (reference §7.1). */
 export const metaLevels = ["stopped", "blind", "freezed", "steady", "lively"] as const;

@@ -6,41 +6,34 @@
  * The shell always exits 0 (§4.2), so success and failure are read from the text.
  */
 
-import { PreconditionFailed } from "./errors.ts";
-import { CommandFailed, type Hosts } from "./hosts.ts";
-import { type Inventory, metaList } from "./inventory.ts";
-import type { Log } from "./log.ts";
-import { clusterInfoCommand, type MetaLevel } from "./shell-cluster-info.ts";
+import { PreconditionFailed } from "../errors.ts";
+import { CommandFailed, type Hosts } from "../hosts.ts";
+import { type Inventory, metaList } from "../inventory.ts";
+import type { Log } from "../log.ts";
+import { renderTemplate } from "../template.ts";
+import { clusterInfoCommand, type MetaLevel } from "./cluster-info.ts";
 import {
   ShellCommandFailed,
   ShellCommandRejected,
   ShellOutputUnexpected,
   ShellUnreachable,
-} from "./shell-errors.ts";
-import { nodesCommand, tablesCommand } from "./shell-listings.ts";
+} from "./errors.ts";
+import { nodesCommand, tablesCommand } from "./listings.ts";
 import {
   getMetaLevelCommand,
   type RecoverOptions,
   recoverArgumentErrors,
   recoverCommand,
   setMetaLevelCommand,
-} from "./shell-meta.ts";
-import { LineCursor, outputLines, type ShellCommand, type ShellVersion } from "./shell-output.ts";
+} from "./meta.ts";
+import { LineCursor, outputLines, type ShellCommand, type ShellVersion } from "./output.ts";
 import {
   appEnvsCommand,
   type Banner,
   readBanner,
   serverInfoCommand,
   serverStderr,
-} from "./shell-server.ts";
-import { renderTemplate } from "./template.ts";
-
-export * from "./shell-cluster-info.ts";
-export * from "./shell-errors.ts";
-export * from "./shell-listings.ts";
-export * from "./shell-meta.ts";
-export type { CommandOutput, ShellCommand, ShellVersion } from "./shell-output.ts";
-export * from "./shell-server.ts";
+} from "./server.ts";
 
 /** The value each command of a tuple reads. */
 export type ResultsOf<C extends readonly ShellCommand<unknown>[]> = {

@@ -1,5 +1,5 @@
 /**
- * The line scanner behind `meta-config.ts`: splits a `config.ini` into lines that keep their exact
+ * The line scanner behind `read.ts`: splits a `config.ini` into lines that keep their exact
  * bytes and line endings, and says what each line means to rDSN (`src/utils/configuration.cpp`,
  * reference §5.5), with the raw positions the editor needs to rewrite one value in place.
  */

@@ -3,9 +3,9 @@
  * rewriting only that line — indentation, spacing around `=`, a trailing comment and the line
  * ending stay as they were — and leave every other byte alone.
  */
-import { PreconditionFailed } from "./errors.ts";
-import { configValue, parseMetaConfig } from "./meta-config.ts";
-import type { KeyLine, ScannedLine } from "./meta-config-scan.ts";
+import { PreconditionFailed } from "../errors.ts";
+import { configValue, parseMetaConfig } from "./read.ts";
+import type { KeyLine, ScannedLine } from "./scan.ts";
 
 /** Set `[section] key` to `value`. */
 export interface ConfigChange {

@@ -3,20 +3,11 @@
  * results, so a step can poll it with a deadline: every condition is named for the state it
  * asserts and carries the evidence it saw.
  */
-import type { Inventory } from "./inventory.ts";
-import {
-  type ClusterInfo,
-  clusterInfoCommand,
-  getMetaLevelCommand,
-  type MetaLevel,
-  type NodeList,
-  nodesCommand,
-  type PegasusShell,
-  type Settled,
-  type StoredMetaLevel,
-  type TableList,
-  tablesCommand,
-} from "./shell.ts";
+import type { Inventory } from "../inventory.ts";
+import { type ClusterInfo, clusterInfoCommand, type MetaLevel } from "./cluster-info.ts";
+import { type NodeList, nodesCommand, type TableList, tablesCommand } from "./listings.ts";
+import { getMetaLevelCommand, type StoredMetaLevel } from "./meta.ts";
+import type { PegasusShell, Settled } from "./pegasus-shell.ts";
 
 /** What a healthy cluster must show. */
 export interface HealthExpectations {

@@ -8,14 +8,15 @@ import {
   MetaConfigInvalid,
   parseMetaConfig,
   readMetaSettings,
+  scanLine,
   setConfigValue,
   setConfigValues,
+  splitRawLines,
   verifyConfigIsLive,
-} from "../../lib/meta-config.ts";
-import { scanLine, splitRawLines } from "../../lib/meta-config-scan.ts";
+} from "../../../lib/meta-config/index.ts";
 
 /** An upstream-shaped production config.ini (indentation, comments, literal dotted sections). */
-const live = readFileSync(join(import.meta.dir, "fixtures", "config.ini"), "utf8");
+const live = readFileSync(join(import.meta.dir, "config.ini"), "utf8");
 const crlf = live.replaceAll("\n", "\r\n");
 /** The same file before minos filled it in. */
 const template = live

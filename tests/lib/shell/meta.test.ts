@@ -10,8 +10,8 @@ import {
   ShellCommandRejected,
   setMetaLevelCommand,
   splitShellOutput,
-} from "../../lib/shell.ts";
-import * as f from "./shell-fixtures.ts";
+} from "../../../lib/shell/index.ts";
+import * as f from "./fixtures.ts";
 
 function readOne<T>(command: ShellCommand<T>, stdout: string, stderr = ""): Settled<T> {
   return splitShellOutput(f.banner26 + stdout, stderr, [command], "auto").results[0] as Settled<T>;
