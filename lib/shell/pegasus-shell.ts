@@ -34,6 +34,7 @@ import {
   serverInfoCommand,
   serverStderr,
 } from "./server.ts";
+import { setAppEnvsStderr } from "./set-app-envs.ts";
 
 /** The value each command of a tuple reads. */
 export type ResultsOf<C extends readonly ShellCommand<unknown>[]> = {
@@ -68,7 +69,7 @@ export interface ShellTranscript {
   stderrNoise: string[];
 }
 
-const knownStderr = [...serverStderr, ...recoverArgumentErrors];
+const knownStderr = [...serverStderr, ...recoverArgumentErrors, ...setAppEnvsStderr];
 
 /**
  * Splits one shell process's stdout and stderr into per-command results, in order. Pure.

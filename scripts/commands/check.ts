@@ -1,5 +1,5 @@
 /**
- * `check -i FILE --method copy [--json]`: the read-only preflight cron and CI run every day.
+ * `check -i FILE --method copy|recover [--json]`: the read-only preflight cron and CI run every day.
  * Exit 0 when the migration could start now, 3 naming every failed check, 2 for a bad inventory.
  */
 import { ExitCode } from "../../lib/errors.ts";
@@ -7,6 +7,14 @@ import type { Check } from "../../lib/step.ts";
 import { everyConfigPointsAt, everyNodeAlive, shellNamesTheCluster } from "../runbook/checks.ts";
 import { closeContext, createContext, type MigrationContext } from "../runbook/context.ts";
 import { runbookOf } from "../runbook/methods.ts";
+import {
+  clusterIdentityMatches,
+  everyConfigHasZookeeperSection,
+  everyReplicaAnswers,
+  leaseIsKnown,
+  noConfigRecovers,
+  targetAppsIsFree,
+} from "../runbook/recover-checks.ts";
 import { ensembleReachable, sourceRootPresent, targetRootIsFree } from "../runbook/tree-checks.ts";
 
 /** Options of `check`. */
@@ -17,7 +25,7 @@ export interface CheckOptions {
   verbose?: boolean;
 }
 
-/** The preflight: cheap reachability first, then the cluster's state. */
+/** The copy method's preflight: cheap reachability first, then the cluster's state. */
 export const preflight: Check<MigrationContext>[] = [
   ensembleReachable("source"),
   ensembleReachable("target"),
@@ -26,6 +34,25 @@ export const preflight: Check<MigrationContext>[] = [
   shellNamesTheCluster("source"),
   everyNodeAlive,
   everyConfigPointsAt("source"),
+];
+
+/**
+ * The recover method's preflight (its own preconditions): the target's `apps` free, every node
+ * ALIVE and answering, every meta config with a `[zookeeper]` section, the shell answering for
+ * this cluster, the lease known.
+ */
+export const recoverPreflight: Check<MigrationContext>[] = [
+  ensembleReachable("source"),
+  ensembleReachable("target"),
+  targetAppsIsFree,
+  shellNamesTheCluster("source"),
+  clusterIdentityMatches,
+  everyNodeAlive,
+  everyReplicaAnswers,
+  everyConfigHasZookeeperSection,
+  everyConfigPointsAt("source"),
+  noConfigRecovers,
+  leaseIsKnown,
 ];
 
 /** Evaluates every preflight check (none stops the others) and sets the exit code. */
@@ -40,7 +67,7 @@ export async function check(options: CheckOptions): Promise<void> {
   });
   const failed: string[] = [];
   try {
-    for (const check of preflight) {
+    for (const check of runbook.method === "recover" ? recoverPreflight : preflight) {
       let seen: { ok: boolean; evidence: string };
       try {
         seen = await check.observe(ctx);

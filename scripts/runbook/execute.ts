@@ -35,6 +35,13 @@ export async function executeSteps(
         ? { [steps[0]?.id as string]: await runStep(steps[0] as Step<MigrationContext>, ctx) }
         : await runSteps(steps, ctx);
     return { outcomes, ctx };
+  } catch (error) {
+    // The recover method puts the cluster back on the source after a failure before recovery.
+    if (method === "recover") {
+      const undo = await import("./undo-recover.ts");
+      if (undo.undoApplies(ctx, error)) await undo.undoAfterFailure(ctx, error);
+    }
+    throw error;
   } finally {
     lock?.release();
     await closeContext(ctx);
@@ -54,6 +61,13 @@ export async function runAlone(step: Step<MigrationContext>, method: Method): Pr
     .option("--json", "print NDJSON events")
     .option("--verbose", "print every command and error stacks")
     .exitOverride();
+  if (method === "recover")
+    program
+      .option("--skip-bad-nodes", "recover: skip listed nodes that do not answer (journaled)")
+      .option(
+        "--skip-lost-partitions",
+        "recover: recover partitions without replicas EMPTY (journaled)",
+      );
   try {
     program.parse(process.argv);
     const o = program.opts();
@@ -66,6 +80,8 @@ export async function runAlone(step: Step<MigrationContext>, method: Method): Pr
         yes: o.yes,
         json: o.json,
         verbose: o.verbose,
+        skipBadNodes: o.skipBadNodes,
+        skipLostPartitions: o.skipLostPartitions,
       },
       `step ${step.id}`,
     );

@@ -32,6 +32,7 @@ import {
 } from "./control.ts";
 import type { AppInfo, PegasusVersion } from "./encoding.ts";
 import { cliPath, type SandboxLayout, writeLayout } from "./layout.ts";
+import { recoverySyncFaultFile } from "./meta/faults.ts";
 import type { MetaReply } from "./rpc.ts";
 import { MetaClient } from "./shell/meta-client.ts";
 import type { AppView, NodeView } from "./views.ts";
@@ -106,6 +107,11 @@ export interface Sandbox {
    * such line in the section is rewritten, else the line is added at the section's end.
    */
   setMetaConfig(task: number, section: string, key: string, value: string): void;
+  /**
+   * Makes every meta's next `recover` fail while writing the recovered tree (upstream aborts the
+   * meta then: `server_state::on_start_recovery`), or stops doing so.
+   */
+  failRecoverySync(on: boolean): void;
   startReplica(index: number): Promise<void>;
   stopReplica(index: number): Promise<void>;
   killReplica(index: number): Promise<void>;
@@ -312,6 +318,13 @@ function makeSandbox(
     setMetaConfig: (task, section, key, value) => {
       const file = meta(task).config;
       writeFileSync(file, setIniLine(readFileSync(file, "utf8"), section, key, value));
+    },
+    failRecoverySync: (on) => {
+      for (const m of layout.metas) {
+        const file = join(m.dir, recoverySyncFaultFile);
+        if (on) writeFileSync(file, "");
+        else rmSync(file, { force: true });
+      }
     },
     startReplica: async (index) => {
       await startMember(layout, replica(index));
