@@ -14,7 +14,6 @@ import { ensureMetaStarted, ensureMetaStopped } from "../runbook/metas.ts";
 import {
   clusterSettledOnTarget,
   everyConfigReset,
-  leaderServesOnTarget,
   recoveryMeta,
 } from "../runbook/recover-checks.ts";
 import { recoverFacts } from "../runbook/recover-facts.ts";
@@ -24,7 +23,8 @@ const restartMetas: Step<MigrationContext> = {
   id: "recover/09-restart-metas",
   title: "Restart every meta one at a time, the recovered leader last, healthy after each",
   destructive: true,
-  preconditions: [everyConfigReset, leaderServesOnTarget],
+  // Not "the leader serves": a run killed right after stopping the leader resumes during failover.
+  preconditions: [everyConfigReset],
   run: async (ctx) => {
     const leader = recoveryMeta(ctx);
     const others = ctx.inventory.metaServers.filter((m) => m !== leader);

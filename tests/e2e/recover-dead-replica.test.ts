@@ -1,0 +1,52 @@
+/**
+ * The recover method with a replica server dead before `recover` (Pegasus 2.6 sandbox): the run
+ * stops with ERR_TRY_AGAIN's hint lines and the next move, the meta waiting in recovery mode;
+ * `run --skip-bad-nodes` then completes and its summary names the skipped node and the
+ * partitions that lost replicas.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { type Sandbox, startSandbox } from "../sandbox/sandbox.ts";
+import { summaryOf } from "./recovered.ts";
+import { runTool } from "./tool.ts";
+
+let sandbox: Sandbox | undefined;
+afterAll(() => sandbox?.stop());
+
+test("recover with a dead replica stops on ERR_TRY_AGAIN; run --skip-bad-nodes completes and names what was skipped", async () => {
+  sandbox = await startSandbox({ version: "2.6" });
+  const s = sandbox;
+  const args = ["run", "-i", s.inventoryFile, "--method", "recover", "--yes", "--json"];
+  const identified = await runTool(["step", "recover/01", "-i", s.inventoryFile, "--json"]);
+  expect(identified.exitCode).toBe(0);
+  const dead = s.layout.replicas[4]?.address as string;
+  await s.killReplica(4);
+
+  const stopped = await runTool(args);
+  expect(stopped.exitCode).toBe(1);
+  expect(stopped.stderr).toContain("recover answered ERR_TRY_AGAIN:");
+  expect(stopped.stderr).toContain(
+    `ERROR: collect app and replica info from node(${dead}) failed with err(`,
+  );
+  expect(stopped.stderr).toContain("keeps waiting in recovery mode on the target");
+  expect(stopped.stderr).toContain(`--skip-bad-nodes\` to recover without them`);
+  const recoveryMeta = s.layout.metas.filter((m) => s.isMetaRunning(m.task));
+  expect(recoveryMeta).toHaveLength(1);
+  expect(readFileSync(recoveryMeta[0]?.config as string, "utf8")).toContain(
+    "recover_from_replica_server = true",
+  );
+
+  const skipped = await runTool([...args, "--skip-bad-nodes"]);
+  expect(skipped.stderr).toBe("");
+  expect(skipped.exitCode).toBe(0);
+  const summary = summaryOf(skipped);
+  expect(summary.recover.skippedNodes).toEqual([dead]);
+  expect(summary.recover.partialPartitions.length).toBeGreaterThan(0);
+  const journal = JSON.parse(readFileSync(`${s.dir}/state/journal.json`, "utf8"));
+  expect(journal.facts["recover.outcome"]).toMatchObject({
+    skipBadNodes: true,
+    skipLostPartitions: false,
+    skippedNodes: [dead],
+  });
+  expect(s.layout.metas.map((m) => s.isMetaRunning(m.task))).toEqual([true, true, true]);
+});
