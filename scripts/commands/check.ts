@@ -9,12 +9,14 @@ import { closeContext, createContext, type MigrationContext } from "../runbook/c
 import { runbookOf } from "../runbook/methods.ts";
 import {
   clusterIdentityMatches,
-  everyConfigHasZookeeperSection,
   everyReplicaAnswers,
   leaseIsKnown,
-  noConfigRecovers,
   targetAppsIsFree,
 } from "../runbook/recover-checks.ts";
+import {
+  everyConfigHasZookeeperSection,
+  noConfigRecovers,
+} from "../runbook/recover-config-checks.ts";
 import { ensembleReachable, sourceRootPresent, targetRootIsFree } from "../runbook/tree-checks.ts";
 
 /** Options of `check`. */

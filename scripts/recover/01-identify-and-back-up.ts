@@ -23,9 +23,9 @@ import { recordLeader } from "../runbook/metas.ts";
 import {
   backupIsRecorded,
   clusterIdentityMatches,
-  noConfigRecovers,
   targetAppsIsFree,
 } from "../runbook/recover-checks.ts";
+import { noConfigRecovers } from "../runbook/recover-config-checks.ts";
 import { type RecoverBackup, recoverFacts } from "../runbook/recover-facts.ts";
 import { backUpOriginalConfig, originalConfigName } from "../runbook/tracked-configs.ts";
 

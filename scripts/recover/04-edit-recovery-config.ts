@@ -11,13 +11,9 @@ import { setConfigValues } from "../../lib/meta-config/index.ts";
 import type { Step } from "../../lib/step.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import { runAlone } from "../runbook/execute.ts";
-import {
-  everyMetaStopped,
-  leaseHasPassed,
-  recoveryConfigIsSet,
-  recoveryMeta,
-  targetAppsIsFree,
-} from "../runbook/recover-checks.ts";
+import { everyMetaStopped, leaseHasPassed, targetAppsIsFree } from "../runbook/recover-checks.ts";
+import { recoveryConfigIsSet } from "../runbook/recover-config-checks.ts";
+import { recoveryMeta } from "../runbook/recover-facts.ts";
 import { originalConfig, writeTrackedConfig } from "../runbook/tracked-configs.ts";
 
 const editRecoveryConfig: Step<MigrationContext> = {

@@ -11,9 +11,9 @@ import {
   metaAwaitsRecover,
   onlyRecoveryMetaRuns,
   otherMetasStopped,
-  recoveryConfigIsSet,
-  recoveryMeta,
 } from "../runbook/recover-checks.ts";
+import { recoveryConfigIsSet } from "../runbook/recover-config-checks.ts";
+import { recoveryMeta } from "../runbook/recover-facts.ts";
 
 const startRecoveryMeta: Step<MigrationContext> = {
   id: "recover/05-start-recovery-meta",

@@ -9,7 +9,8 @@
 import type { Step } from "../../lib/step.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import { runAlone } from "../runbook/execute.ts";
-import { everyConfigReset, finalConfig, leaderServesOnTarget } from "../runbook/recover-checks.ts";
+import { leaderServesOnTarget } from "../runbook/recover-checks.ts";
+import { everyConfigReset, finalConfig } from "../runbook/recover-config-checks.ts";
 import { writeTrackedConfig } from "../runbook/tracked-configs.ts";
 
 const resetConfigs: Step<MigrationContext> = {

@@ -11,12 +11,9 @@ import { everyMetaRunning } from "../runbook/checks.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import { runAlone } from "../runbook/execute.ts";
 import { ensureMetaStarted, ensureMetaStopped } from "../runbook/metas.ts";
-import {
-  clusterSettledOnTarget,
-  everyConfigReset,
-  recoveryMeta,
-} from "../runbook/recover-checks.ts";
-import { recoverFacts } from "../runbook/recover-facts.ts";
+import { clusterSettledOnTarget } from "../runbook/recover-checks.ts";
+import { everyConfigReset } from "../runbook/recover-config-checks.ts";
+import { recoverFacts, recoveryMeta } from "../runbook/recover-facts.ts";
 import { everyMetaLocksOnTarget } from "../runbook/tree-checks.ts";
 
 const restartMetas: Step<MigrationContext> = {

@@ -3,16 +3,13 @@
  * They only observe, so `check --method recover`, `plan` and `status` run them too.
  */
 import { formatMs } from "../../lib/duration.ts";
-import { parseMetaConfig, readMetaSettings, setConfigValue } from "../../lib/meta-config/index.ts";
 import { appEnvsCommand, MetaUnderRecovery } from "../../lib/shell/index.ts";
 import type { Check } from "../../lib/step.ts";
 import type { MigrationContext } from "./context.ts";
 import { leaseWait } from "./fd-lease.ts";
-import { readMetaConfig } from "./meta-configs.ts";
-import { metaAt, metaProcesses } from "./metas.ts";
-import { type RecoverBackup, recoverFacts } from "./recover-facts.ts";
+import { metaProcesses } from "./metas.ts";
+import { type RecoverBackup, recoverFacts, recoveryMeta } from "./recover-facts.ts";
 import { recoveredHealth } from "./recover-health.ts";
-import { originalConfig } from "./tracked-configs.ts";
 
 type MigrationCheck = Check<MigrationContext>;
 
@@ -60,41 +57,6 @@ export const clusterIdentityMatches: MigrationCheck = {
   },
 };
 
-/** Every meta config has a `[zookeeper]` section with `hosts_list` (the key step 4 edits). */
-export const everyConfigHasZookeeperSection: MigrationCheck = {
-  title: "Every meta config has a [zookeeper] section with hosts_list",
-  observe: async (ctx) => {
-    const problems: string[] = [];
-    for (const meta of ctx.inventory.metaServers) {
-      const text = await ctx.hosts.readFile(meta.host, meta.config);
-      const config = parseMetaConfig(text, meta.config);
-      if (!config.sections.has("zookeeper"))
-        problems.push(`${meta.config}: no [zookeeper] section`);
-      else if (!config.sections.get("zookeeper")?.has("hosts_list"))
-        problems.push(`${meta.config}: [zookeeper] has no hosts_list`);
-    }
-    return {
-      ok: problems.length === 0,
-      evidence: problems.join("; ") || `${ctx.inventory.metaServers.length} configs have one`,
-    };
-  },
-};
-
-/** No meta config already asks for recovery: a meta would abort on a tree with tables (§8.6). */
-export const noConfigRecovers: MigrationCheck = {
-  title: "No meta config has recover_from_replica_server = true",
-  observe: async (ctx) => {
-    const files = await Promise.all(ctx.inventory.metaServers.map((m) => readMetaConfig(ctx, m)));
-    const on = files.filter((f) => f.settings.recoverFromReplicaServer === true);
-    return {
-      ok: on.length === 0,
-      evidence: on.length
-        ? `set in ${on.map((f) => f.config.file).join(", ")}`
-        : `${files.length} configs without it`,
-    };
-  },
-};
-
 /** The failure-detector lease is known, so the wait after stopping the metas is too. */
 export const leaseIsKnown: MigrationCheck = {
   title: "The failure-detector lease is known",
@@ -129,22 +91,6 @@ export const everyMetaStopped: MigrationCheck = {
       evidence: running.length
         ? `still running: ${running.join(", ")}`
         : `stopped: ${stopped.join(", ")}`,
-    };
-  },
-};
-
-/** The recovery meta's config names the target and asks for recovery. */
-export const recoveryConfigIsSet: MigrationCheck = {
-  title: "The recovery meta's config names the target with recover_from_replica_server = true",
-  observe: async (ctx) => {
-    const meta = recoveryMeta(ctx);
-    const { settings, config } = await readMetaConfig(ctx, meta);
-    const ok =
-      settings.zookeeperHosts === ctx.inventory.zookeeper.target &&
-      settings.recoverFromReplicaServer === true;
-    return {
-      ok,
-      evidence: `${config.file}: hosts_list = ${settings.zookeeperHosts}, recover_from_replica_server = ${settings.recoverFromReplicaServer ?? "(absent)"}`,
     };
   },
 };
@@ -196,47 +142,6 @@ export const clusterSettledOnTarget: MigrationCheck = {
   title: "The recovered cluster is healthy on the target, replica counts as before",
   observe: (ctx) => recoveredHealth(ctx),
 };
-
-/** Every config is its original with only `hosts_list` = target: recovery off everywhere (§12.1.10). */
-export const everyConfigReset: MigrationCheck = {
-  title: "Every meta config is its original with hosts_list = target (recovery off)",
-  observe: async (ctx) => {
-    const wrong: string[] = [];
-    for (const meta of ctx.inventory.metaServers) {
-      const text = await ctx.hosts.readFile(meta.host, meta.config);
-      if (text === (await finalConfig(ctx, meta))) continue;
-      const settings = readMetaSettings(parseMetaConfig(text, meta.config));
-      wrong.push(
-        `${meta.config}: hosts_list = ${settings.zookeeperHosts}, recover_from_replica_server = ${settings.recoverFromReplicaServer ?? "(absent)"}`,
-      );
-    }
-    return {
-      ok: wrong.length === 0,
-      evidence: wrong.join("; ") || `${ctx.inventory.metaServers.length} configs reset`,
-    };
-  },
-};
-
-/** A meta's final config: its original with `[zookeeper] hosts_list` = target, nothing else. */
-export async function finalConfig(
-  ctx: MigrationContext,
-  meta: MigrationContext["inventory"]["metaServers"][number],
-): Promise<string> {
-  const original = await originalConfig(ctx, meta);
-  return setConfigValue(
-    original,
-    { section: "zookeeper", key: "hosts_list", value: ctx.inventory.zookeeper.target },
-    meta.config,
-  ).text;
-}
-
-/** The meta recorded as the one to start in recovery mode. */
-export function recoveryMeta(ctx: MigrationContext) {
-  const address = ctx.journal.fact<string>(recoverFacts.recoveryMeta);
-  return address
-    ? metaAt(ctx, address)
-    : (ctx.inventory.metaServers[0] as (typeof ctx.inventory.metaServers)[number]);
-}
 
 /** Step 1's backup is in the journal: tables, envs, the node list and every meta config. */
 export const backupIsRecorded: MigrationCheck = {

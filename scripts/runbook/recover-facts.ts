@@ -4,6 +4,7 @@
  * spelled out here so `rollback` (and `status --json` readers) can rely on them.
  */
 import type { MigrationContext } from "./context.ts";
+import { metaAt } from "./metas.ts";
 
 /** Fact names of the recover method. */
 export const recoverFacts = {
@@ -97,4 +98,12 @@ export function recoverySucceeded(ctx: MigrationContext): boolean {
 /** The backup recorded by step 1, if any. */
 export function recoverBackup(ctx: MigrationContext): RecoverBackup | undefined {
   return ctx.journal.fact<RecoverBackup>(recoverFacts.backup);
+}
+
+/** The meta recorded as the one to start in recovery mode. */
+export function recoveryMeta(ctx: MigrationContext) {
+  const address = ctx.journal.fact<string>(recoverFacts.recoveryMeta);
+  return address
+    ? metaAt(ctx, address)
+    : (ctx.inventory.metaServers[0] as (typeof ctx.inventory.metaServers)[number]);
 }
