@@ -224,8 +224,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (isOwned) for (const m of members) owned.add(m);
   try {
     await Promise.all(members.map((m) => startMember(layout, m)));
-    await sandbox.waitForLeader(20_000);
-    await sandbox.waitHealthy(20_000);
+    // Generous: on 2 cores shared by several suites (load 25+), 8 processes take a while to start.
+    await sandbox.waitForLeader(60_000);
+    await sandbox.waitHealthy(60_000);
     const tables = Array.from(
       { length: options.tables ?? 20 },
       (_, i) => `table${String(i + 1).padStart(2, "0")}`,
@@ -235,7 +236,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         sandbox.rpc("create_app", { app_name: name, partition_count: i % 2 === 0 ? 4 : 8 }),
       ),
     );
-    await sandbox.waitHealthy(30_000);
+    await sandbox.waitHealthy(60_000);
     loadInventory(inventoryFile);
   } catch (error) {
     await sandbox.stop();
