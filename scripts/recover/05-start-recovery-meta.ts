@@ -8,9 +8,9 @@ import type { MigrationContext } from "../runbook/context.ts";
 import { runAlone } from "../runbook/execute.ts";
 import { ensureMetaStarted } from "../runbook/metas.ts";
 import {
-  metaAwaitsRecover,
   onlyRecoveryMetaRuns,
   otherMetasStopped,
+  recoveryMetaLeadsOnTarget,
 } from "../runbook/recover-checks.ts";
 import { recoveryConfigIsSet } from "../runbook/recover-config-checks.ts";
 import { recoveryMeta } from "../runbook/recover-facts.ts";
@@ -24,12 +24,12 @@ const startRecoveryMeta: Step<MigrationContext> = {
     await ensureMetaStarted(ctx, recoveryMeta(ctx));
     await waitUntil(
       ctx,
-      () => metaAwaitsRecover.observe(ctx),
+      () => recoveryMetaLeadsOnTarget.observe(ctx),
       ctx.inventory.timeouts.metaStartMs,
       "the meta answering ERR_UNDER_RECOVERY",
     );
   },
-  postconditions: [onlyRecoveryMetaRuns, metaAwaitsRecover],
+  postconditions: [onlyRecoveryMetaRuns, recoveryMetaLeadsOnTarget],
 };
 
 export default startRecoveryMeta;

@@ -39,7 +39,7 @@ export async function executeSteps(
     // The recover method puts the cluster back on the source after a failure before recovery.
     if (method === "recover") {
       const undo = await import("./undo-recover.ts");
-      if (undo.undoApplies(ctx, error)) await undo.undoAfterFailure(ctx, error);
+      if (await undo.undoApplies(ctx, error)) await undo.undoAfterFailure(ctx, error);
     }
     throw error;
   } finally {

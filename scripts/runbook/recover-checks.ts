@@ -125,6 +125,20 @@ export const metaAwaitsRecover: MigrationCheck = {
   },
 };
 
+/**
+ * The recovery meta leads on the target: waiting in recovery mode, or — when an interrupted run's
+ * `recover` went through without the tool seeing it — already serving there.
+ */
+export const recoveryMetaLeadsOnTarget: MigrationCheck = {
+  title: "The recovery meta leads on the target (waiting for recover, or recovered)",
+  observe: async (ctx) => {
+    const waiting = await metaAwaitsRecover.observe(ctx);
+    if (waiting.ok) return waiting;
+    const serving = await leaderServesOnTarget.observe(ctx);
+    return serving.ok ? { ok: true, evidence: `already recovered: ${serving.evidence}` } : waiting;
+  },
+};
+
 /** The leader serves from the target ensemble (`cluster_info` names it). */
 export const leaderServesOnTarget: MigrationCheck = {
   title: "The leader serves on the target ensemble",

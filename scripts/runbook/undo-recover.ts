@@ -9,6 +9,7 @@ import { ActionFailed, ToolError } from "../../lib/errors.ts";
 import type { MigrationContext } from "./context.ts";
 import { waitHealthy } from "./health.ts";
 import { ensureMetaStarted, ensureMetaStopped } from "./metas.ts";
+import { leaderServesOnTarget } from "./recover-checks.ts";
 import { recoverFacts, recoverySucceeded } from "./recover-facts.ts";
 import { restoreConfigFromBackup } from "./tracked-configs.ts";
 
@@ -18,11 +19,19 @@ import { restoreConfigFromBackup } from "./tracked-configs.ts";
  */
 export class RecoverAwaitsDecision extends ActionFailed {}
 
-/** Whether a failure of the recover runbook calls for the automatic undo. */
-export function undoApplies(ctx: MigrationContext, error: unknown): boolean {
+/**
+ * Whether a failure of the recover runbook calls for the automatic undo: a meta stop was sent,
+ * recovery has not succeeded — not per the journal, and not per the cluster either (a run killed
+ * while `recover` was in flight may not have seen its ERR_OK; the leader then already serves on
+ * the target, and going back would hand the source's stale ballots to the replicas, §9.3).
+ */
+export async function undoApplies(ctx: MigrationContext, error: unknown): Promise<boolean> {
   if (ctx.dryRun || recoverySucceeded(ctx)) return false;
   if (!ctx.journal.fact<string>(recoverFacts.metasStoppingAt)) return false;
-  return !(error instanceof RecoverAwaitsDecision);
+  if (error instanceof RecoverAwaitsDecision) return false;
+  const onTarget = await leaderServesOnTarget.observe(ctx).catch(() => ({ ok: false }));
+  if (onTarget.ok) ctx.journal.setFact(recoverFacts.recoveredAt, new Date().toISOString());
+  return !onTarget.ok;
 }
 
 /**
