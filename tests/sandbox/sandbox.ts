@@ -37,6 +37,7 @@ import type { MetaReply } from "./rpc.ts";
 import { MetaClient } from "./shell/meta-client.ts";
 import type { AppView, NodeView } from "./views.ts";
 import { waitFor } from "./wait.ts";
+import { openSession as openZkSession } from "./zk.ts";
 
 /** Options of {@link startSandbox}. */
 export interface SandboxOptions {
@@ -223,6 +224,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   ];
   if (isOwned) for (const m of members) owned.add(m);
   try {
+    // A fresh JVM answers `ruok` long before it sets up sessions quickly; a meta gives up on
+    // ZooKeeper after its `timeout_ms` (3 s here, as upstream aborts with ERR_TIMEOUT), which a
+    // busy machine's first session can exceed. One session per server first warms that path up.
+    await Promise.all(zkPorts.map((port) => warmUp(`127.0.0.1:${port}`)));
     await Promise.all(members.map((m) => startMember(layout, m)));
     // Generous: on 2 cores shared by several suites (load 25+), 8 processes take a while to start.
     await sandbox.waitForLeader(60_000);
@@ -243,6 +248,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw error;
   }
   return sandbox;
+}
+
+/** Opens and closes one session on a ZooKeeper server (see the call site). */
+async function warmUp(hosts: string): Promise<void> {
+  const session = openZkSession(hosts, 30_000);
+  try {
+    await session.connected;
+  } finally {
+    session.close();
+  }
 }
 
 function makeSandbox(
