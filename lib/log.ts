@@ -80,7 +80,7 @@ const formatters: Formatters = {
 function recoverLines(r: NonNullable<Extract<Event, { kind: "summary" }>["recover"]>): string[] {
   const s = (ms?: number) => (ms === undefined ? "?" : `${(ms / 1000).toFixed(1)} s`);
   const lines = [
-    `cluster unavailable for ${s(r.unavailableMs)} (metas stopped → healthy on the target); lease wait ${s(r.leaseWaitMs)}`,
+    `cluster unavailable for ${s(r.unavailableMs)} (leader stopped → healthy on the target); lease wait ${s(r.leaseWaitMs)}`,
   ];
   if (r.skippedNodes.length)
     lines.push(`skipped nodes (--skip-bad-nodes): ${r.skippedNodes.join(", ")}`);

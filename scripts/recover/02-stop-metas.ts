@@ -20,8 +20,10 @@ const stopMetas: Step<MigrationContext> = {
     const now = () => new Date().toISOString();
     if (!ctx.dryRun && !ctx.journal.fact(recoverFacts.metasStoppingAt))
       ctx.journal.setFact(recoverFacts.metasStoppingAt, now());
-    for (const meta of [...(await followerMetas(ctx)), await leaderMeta(ctx)])
-      await ensureMetaStopped(ctx, meta);
+    for (const meta of await followerMetas(ctx)) await ensureMetaStopped(ctx, meta);
+    if (!ctx.dryRun && !ctx.journal.fact(recoverFacts.leaderStoppingAt))
+      ctx.journal.setFact(recoverFacts.leaderStoppingAt, now());
+    await ensureMetaStopped(ctx, await leaderMeta(ctx));
     if (!ctx.dryRun && !ctx.journal.fact(recoverFacts.metasStoppedAt))
       ctx.journal.setFact(recoverFacts.metasStoppedAt, now());
   },

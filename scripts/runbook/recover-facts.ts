@@ -14,8 +14,10 @@ export const recoverFacts = {
   recoveryMeta: "recover.recoveryMeta",
   /** {@link ConfigWrites}: every config text the tool wrote, by meta task. */
   configWrites: "recover.configWrites",
-  /** ISO time the first meta stop was sent (the cluster's unavailability starts here). */
+  /** ISO time the first meta stop was sent: from here on, a failure is undone automatically. */
   metasStoppingAt: "recover.metasStoppingAt",
+  /** ISO time the leader's stop was sent (followers go first): the cluster stops serving here. */
+  leaderStoppingAt: "recover.leaderStoppingAt",
   /** ISO time every meta was confirmed stopped (the lease wait counts from here). */
   metasStoppedAt: "recover.metasStoppedAt",
   /** Milliseconds waited for the failure-detector lease, and how it was computed. */

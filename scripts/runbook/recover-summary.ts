@@ -1,6 +1,6 @@
 /**
  * What a recover run reports at its end, from the journal's facts: how long the cluster was
- * unavailable (first meta stop → healthy on the target) against the lease wait, what `recover`
+ * unavailable (the leader's stop → healthy on the target) against the lease wait, what `recover`
  * skipped on the operator's request, the table-list differences and the envs re-applied.
  */
 import type { MigrationContext } from "./context.ts";
@@ -26,7 +26,7 @@ export interface RecoverSummary {
  */
 export function recoverSummary(ctx: MigrationContext): RecoverSummary {
   const fact = <T>(key: string) => ctx.journal.fact<T>(key);
-  const from = fact<string>(recoverFacts.metasStoppingAt);
+  const from = fact<string>(recoverFacts.leaderStoppingAt);
   const to = fact<string>(recoverFacts.healthyOnTargetAt);
   const outcome = fact<RecoverOutcome>(recoverFacts.recoverOutcome);
   const lease = fact<{ ms: number }>(recoverFacts.leaseWait);

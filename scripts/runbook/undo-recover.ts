@@ -86,6 +86,7 @@ export async function undoAfterFailure(ctx: MigrationContext, error: unknown): P
   for (const id of Object.keys(undoneSteps)) ctx.journal.forget(id);
   for (const fact of [
     recoverFacts.metasStoppingAt,
+    recoverFacts.leaderStoppingAt,
     recoverFacts.metasStoppedAt,
     recoverFacts.leaseWait,
   ])
