@@ -246,7 +246,8 @@ describe("replica servers (reference §9)", () => {
     expect(down.exitCode).toBe(0);
     expect(down.stdout).toContain("The cluster name is: unknown\n");
     expect(down.stdout).toContain(
-      "list apps failed, error=ERR_NETWORK_FAILURE\nlist nodes failed, error=ERR_NETWORK_FAILURE\nget meta level got error ERR_NETWORK_FAILURE\n",
+      // master ls_apps prints the error_s of request_meta_and_wait_response, message included.
+      "list apps failed, error=ERR_NETWORK_FAILURE: request meta failed: task=RPC_CM_LIST_APPS, error=ERR_NETWORK_FAILURE\nlist nodes failed, error=ERR_NETWORK_FAILURE\nget meta level got error ERR_NETWORK_FAILURE\n",
     );
     await sandbox.waitReplicasInactive((sandboxFd.lease + sandboxFd.check) * 1000 + 3000);
     // The last acknowledged beacon may be one beacon interval old when the metas stop.
