@@ -19,9 +19,7 @@ import {
 import { encodePartition, newAppInfo, newPartition, type PegasusVersion } from "./encoding.ts";
 import { cliPath } from "./layout.ts";
 import { readMetaOptions } from "./meta/options.ts";
-import { type NodeReport, recoverFromReports } from "./meta/recovery.ts";
 import { dropPartition } from "./meta/state.ts";
-import type { ReplicaInfo } from "./rpc.ts";
 
 /** The simulated shell against a meta list nobody answers at. */
 async function shellAlone(version: PegasusVersion, input: string) {
@@ -79,60 +77,6 @@ describe("the simulated shell without a meta", () => {
       "Pegasus Shell 2.6.0-SNAPSHOT\nInvalid argument(s)\nPegasus Shell 2.6.0-SNAPSHOT\n",
     );
   }, 30_000);
-});
-
-const replica = (app_id: number, pidx: number, ballot: number, decree = 10): ReplicaInfo => ({
-  app_id,
-  pidx,
-  ballot,
-  status: "PS_INACTIVE",
-  last_committed_decree: decree,
-  last_prepared_decree: decree,
-  last_durable_decree: decree,
-});
-const recoverOptions = { skipBadNodes: false, skipLostPartitions: false, nowSecond: 1_700_000_000 };
-
-describe("recoverFromReports() as master server_state.cpp", () => {
-  test("2.6 bad-node hints end without a newline (sync_apps_from_replica_nodes); 2.5 with one", () => {
-    const bad: NodeReport[] = [
-      { node: "a:1", error: "ERR_NETWORK_FAILURE" },
-      { node: "b:1", error: "ERR_TIMEOUT" },
-    ];
-    const line = (n: string, e: string) =>
-      `ERROR: collect app and replica info from node(${n}) failed with err(${e}), you can skip it by set skip_bad_nodes option`;
-    const both = [line("a:1", "ERR_NETWORK_FAILURE"), line("b:1", "ERR_TIMEOUT")];
-    expect(recoverFromReports(bad, { ...recoverOptions, version: "2.6" }).hint).toBe(both.join(""));
-    expect(recoverFromReports(bad, { ...recoverOptions, version: "2.5" }).hint).toBe(
-      `${both.join("\n")}\n`,
-    );
-  });
-
-  test("renames in a loop until free (construct_apps), holders keep init_partition_count -1, partitions last_committed_decree 0 (construct_replica)", () => {
-    const app = (id: number, name: string) =>
-      newAppInfo({ app_id: id, app_name: name, partition_count: 1 });
-    const outcome = recoverFromReports(
-      [
-        {
-          node: "n1:1",
-          apps: [app(2, "t"), app(4, "t"), app(5, "t__2")],
-          replicas: [replica(2, 0, 3, 77), replica(4, 0, 3), replica(5, 0, 3)],
-        },
-      ],
-      recoverOptions,
-    );
-    expect(outcome.apps.map((a) => a.info.app_name)).toEqual([
-      "__drop_holder__1",
-      "t__2__2",
-      "__drop_holder__3",
-      "t",
-      "t__2",
-    ]);
-    expect(outcome.hint).toContain(
-      "WARNING: app(2)'s old name(t) is conflict with others, rename it to (t__2__2)\n",
-    );
-    expect(outcome.apps[0]?.info.init_partition_count).toBe(-1);
-    expect(outcome.apps[1]?.partitions[0]).toMatchObject({ ballot: 3, last_committed_decree: 0 });
-  });
 });
 
 describe("encodings", () => {
