@@ -57,7 +57,10 @@ describe("the tree a meta writes (reference §6.3, §6.6)", () => {
   });
 
   test("each meta holds an EPHEMERAL|SEQUENTIAL LOCKNODE with its host:port; the smallest is the leader", async () => {
-    const children = ((await zk.children(lockDir())) ?? []).sort();
+    // Followers create their lock nodes after the leader serves: wait for all three.
+    const lockNodes = async () => ((await zk.children(lockDir())) ?? []).sort();
+    await waitFor(async () => (await lockNodes()).length === 3, 20_000, "three lock nodes");
+    const children = await lockNodes();
     expect(children).toHaveLength(3);
     for (const child of children) expect(child).toMatch(/^LOCKNODE\d{10}$/);
     const values = await Promise.all(

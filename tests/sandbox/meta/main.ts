@@ -112,6 +112,7 @@ export async function runMeta(
     if (!found) await createDefaultApps(state);
     state.initializeNodeState();
     await state.startService();
+    if (found) state.reconcileDropFlags();
   }
   log("I", "meta_service.cpp:520:start", `meta server ${options.address} serves as the primary`);
   setInterval(() => state.checkNodes(), options.fdCheckIntervalMs);

@@ -165,10 +165,14 @@ export async function createApp(
   });
   const partitions = Array.from({ length: info.partition_count }, (_, p) => newPartition(info, p));
   state.apps.set(info.app_id, { info: { ...info, status: "AS_CREATING" }, partitions });
-  await state.zk.create(state.appPath(info.app_id), encodeAppInfo(info, state.version));
+  // do_app_create / init_app_partition_node accept ERR_NODE_ALREADY_EXIST as success.
+  await state.zk.createIfMissing(state.appPath(info.app_id), encodeAppInfo(info, state.version));
   await Promise.all(
     partitions.map((pc) =>
-      state.zk.create(state.partitionPath(pc), encodePartition(pc, state.version, state.name)),
+      state.zk.createIfMissing(
+        state.partitionPath(pc),
+        encodePartition(pc, state.version, state.name),
+      ),
     ),
   );
   (state.apps.get(info.app_id) as { info: AppInfo }).info = info;

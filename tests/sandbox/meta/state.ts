@@ -93,6 +93,16 @@ export class MetaState {
       await this.zk.createIfMissing(`${root}/backup`, "");
       await this.zk.children(`${root}/backup`);
     }
+    this.started = true;
+    this.serviceStartMs = now();
+  }
+
+  /**
+   * Makes each partition's dropped flag agree with its table's status. Only a leader that loaded
+   * an existing tree does this (`server_state::sync_apps_from_remote_storage`), not one that
+   * recovered or created the default tables.
+   */
+  reconcileDropFlags(): void {
     for (const { info, partitions } of this.apps.values()) {
       for (const pc of partitions) {
         const dropped = pc.partition_flags !== 0;
@@ -101,8 +111,6 @@ export class MetaState {
           this.propose({ ...pc, partition_flags: 0, ballot: pc.ballot + 1 });
       }
     }
-    this.started = true;
-    this.serviceStartMs = now();
   }
 
   /** A beacon from a replica server. */

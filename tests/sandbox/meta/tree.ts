@@ -91,15 +91,23 @@ export async function writeTree(state: MetaState): Promise<void> {
     status:
       app.status === "AS_CREATING" || app.status === "AS_AVAILABLE" ? "AS_AVAILABLE" : "AS_DROPPED",
   });
+  // Upstream takes ERR_NODE_ALREADY_EXIST for success here (server_state.cpp
+  // sync_apps_to_remote_storage), leaving an existing node's data as it is.
   await Promise.all(
     apps.map((a) =>
-      state.zk.create(state.appPath(a.info.app_id), encodeAppInfo(stored(a.info), state.version)),
+      state.zk.createIfMissing(
+        state.appPath(a.info.app_id),
+        encodeAppInfo(stored(a.info), state.version),
+      ),
     ),
   );
   await Promise.all(
     apps.flatMap((a) =>
       a.partitions.map((pc) =>
-        state.zk.create(state.partitionPath(pc), encodePartition(pc, state.version, state.name)),
+        state.zk.createIfMissing(
+          state.partitionPath(pc),
+          encodePartition(pc, state.version, state.name),
+        ),
       ),
     ),
   );
