@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import {
+  appEnvsCommand,
   clusterInfoCommand,
   evaluateHealth,
   getMetaLevelCommand,
@@ -18,6 +19,7 @@ import {
   type ShellCommand,
   ShellCommandFailed,
   ShellCommandRejected,
+  serverInfoCommand,
   setMetaLevelCommand,
   splitShellOutput,
   tablesCommand,
@@ -328,5 +330,74 @@ describe("defect 5 on master: identity, not string equality", () => {
     expect(ids.sameEnsemble("10.0.0.21:2181, 10.0.0.22:2181", "10.0.0.22,10.0.0.21:2181")).toBe(
       true,
     );
+  });
+});
+
+describe.each(u.tags)("upstream %s, the other commands", (tag) => {
+  test("setMetaLevelCommand() and getMetaLevelCommand() read their answers and their error lines", () => {
+    const results = run(
+      tag,
+      [setMetaLevelCommand("blind"), getMetaLevelCommand(), setMetaLevelCommand("steady")],
+      [
+        u.setMetaLevel(tag, "blind", "fl_steady"),
+        u.getMetaLevel(tag, "ERR_UNDER_RECOVERY"),
+        u.setMetaLevel(tag, "steady", "ERR_UNDER_RECOVERY"),
+      ],
+    );
+    expect(value<{ oldLevel: string }>(results[0] as Settled<unknown>).oldLevel).toBe("steady");
+    expect(failure(results[1])).toBeInstanceOf(MetaUnderRecovery);
+    expect((failure(results[2]) as ShellCommandFailed).code).toBe("ERR_UNDER_RECOVERY");
+  });
+
+  test("serverInfoCommand() reads every server, answered or not", () => {
+    const servers: [string, string, boolean][] = [
+      ["meta-server", u.self(tag, "meta", 1), true],
+      ["replica-server", u.self(tag, "replica", 1), true],
+      ["replica-server", u.self(tag, "replica", 2), false],
+    ];
+    const info = value<{
+      servers: { address: string; ok: boolean; version?: string }[];
+      failedCount: number;
+    }>(run(tag, [serverInfoCommand()], [u.serverInfo(tag, servers)])[0] as Settled<unknown>);
+    expect(info.failedCount).toBe(1);
+    expect(info.servers.map((s) => [s.address, s.ok]).sort()).toEqual(
+      servers.map(([, address, ok]) => [address, ok]).sort(),
+    );
+    expect(info.servers.find((s) => s.ok)?.version).toBe(
+      tag === "master" ? "2.6.0-SNAPSHOT" : tag.slice(1),
+    );
+  });
+
+  test("appEnvsCommand() reads envs in text and -j, none at all, and an unknown table", () => {
+    for (const json of [false, true]) {
+      const envs = {
+        "replica.deny_client_request": "timeout*all",
+        "rocksdb.usage_scenario": "normal",
+      };
+      const read = (fixture: u.Fixture) =>
+        run(tag, [appEnvsCommand("t1")], [fixture])[0] as Settled<unknown>;
+      expect(value(read(u.appEnvs(tag, envs, json)))).toEqual(envs);
+      expect(value(read(u.appEnvs(tag, {}, json)))).toEqual({});
+      expect((failure(read(u.appEnvs(tag, null, json))) as ShellCommandFailed).code).toBe(
+        "ERR_OBJECT_NOT_FOUND",
+      );
+    }
+  });
+
+  test("nodesCommand() and tablesCommand() read an empty cluster", () => {
+    const empty: u.Fixture = {
+      ...u.nodes(tag, true),
+      stdout:
+        '{\n    "details": {},\n    "summary": {\n        "total_node_count": "0",\n        "alive_node_count": "0",\n        "unalive_node_count": "0"\n    }\n}\n',
+    };
+    const [nodes, tables] = run(
+      tag,
+      [nodesCommand(), tablesCommand({ all: true })],
+      [empty, u.ls(tag, [], true)],
+    );
+    expect(value<{ nodes: unknown[] }>(nodes as Settled<unknown>).nodes).toEqual([]);
+    expect(
+      value<{ tables: unknown[]; health?: unknown[] }>(tables as Settled<unknown>),
+    ).toMatchObject({ tables: [], health: [] });
   });
 });
