@@ -129,9 +129,7 @@ describe.each(u.tags)("upstream %s", (tag) => {
       );
       expect(info.primaryMetaServer).toBe(u.self(tag, "meta", 1));
       expect(info.metaServers).toEqual(u.metaServers);
-      expect(info.zookeeperHosts).toBe(
-        tag === "v2.4.0" ? expected.zookeeperHosts : u.zookeeperConfig,
-      );
+      expect(info.zookeeperHosts).toBe(u.zookeeperConfig);
     }
   });
 
