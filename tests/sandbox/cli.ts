@@ -1,7 +1,7 @@
 /**
  * The sandbox CLI (a checkout feature, not part of the binary):
  *
- *   bun tests/sandbox/cli.ts up --dir DIR [--metas 3] [--replicas 5] [--tables 20] [--pegasus 2.6|2.5]
+ *   bun tests/sandbox/cli.ts up --dir DIR [--metas 3] [--replicas 5] [--tables 20] [--pegasus 2.6|2.5] [--host-names]
  *   bun tests/sandbox/cli.ts down --dir DIR
  *   bun tests/sandbox/cli.ts status --dir DIR
  *   bun tests/sandbox/cli.ts start-meta|stop-meta|status-meta --dir DIR --task N
@@ -29,7 +29,7 @@ function flag(name: string, fallback?: string): string {
 
 function usage(problem: string): never {
   process.stderr.write(
-    `${problem}\nusage: bun tests/sandbox/cli.ts up|down|status --dir DIR [--metas N] [--replicas N] [--tables N] [--pegasus 2.6|2.5]\n`,
+    `${problem}\nusage: bun tests/sandbox/cli.ts up|down|status --dir DIR [--metas N] [--replicas N] [--tables N] [--pegasus 2.6|2.5] [--host-names]\n`,
   );
   process.exit(2);
 }
@@ -55,7 +55,7 @@ switch (command) {
   case "run-meta": {
     recordExit("meta");
     const { runMeta } = await import("./meta/main.ts");
-    await runMeta(resolve(flag("config")), version());
+    await runMeta(resolve(flag("config")), version(), args.includes("--host-names"));
     break;
   }
   case "run-replica": {
@@ -92,6 +92,7 @@ switch (command) {
       replicas: count("replicas", 5),
       tables: count("tables", 20),
       version: version(),
+      hostNames: args.includes("--host-names"),
     });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const leader = await sandbox.leader();
