@@ -7,7 +7,7 @@
  * the lock directories kept — then a node-by-node diff of both trees, and a re-read of the source
  * proving it did not change while we copied (blind does not stop every write, §7.5).
  */
-import { ActionFailed } from "../../lib/errors.ts";
+import { ActionFailed, ToolError } from "../../lib/errors.ts";
 import type { Step } from "../../lib/step.ts";
 import { checkUnchanged, copyTree, snapshotTree } from "../../lib/zk/index.ts";
 import { followersStopped, leaderIsBlind } from "../runbook/checks.ts";
@@ -45,6 +45,8 @@ const copyTreeStep: Step<MigrationContext> = {
       to: root,
       overwrite: retry,
       mirror: retry,
+    }).catch((error) => {
+      throw withRunbookHint(error);
     });
     const skipped = copy.skippedEphemerals.map((e) => e.path.slice(root.length + 1)).join(", ");
     ctx.log({
@@ -69,6 +71,18 @@ const copyTreeStep: Step<MigrationContext> = {
   },
   postconditions: [targetEqualsSource, appsUnlockedOn("target")],
 };
+
+/**
+ * lib/zk's hints name the `zk` tools' flags (`--overwrite`), which `run` and `step` lack: here a
+ * partial copy is completed by running the same command again (the journal says it is ours).
+ */
+function withRunbookHint(error: unknown): unknown {
+  if (!(error instanceof ToolError) || !error.hint?.includes("--overwrite")) return error;
+  return new ToolError(error.message, error.exitCode, {
+    hint: "Fix the cause above, then run the same command again (`run` or `step copy/03-copy-tree`): this step completes a partial copy of its own",
+    cause: error.cause,
+  });
+}
 
 export default copyTreeStep;
 if (import.meta.main) await runAlone(copyTreeStep, "copy");
