@@ -11,11 +11,14 @@ const expected = (what: string) => ({ error: `expected ${what}` });
 const hostPortPattern = /^[A-Za-z0-9_.-]+:\d{1,5}$/;
 const connectStringPattern = /^[A-Za-z0-9_.-]+:\d{1,5}(,[A-Za-z0-9_.-]+:\d{1,5})*$/;
 
-/** Every `:port` in a host:port list is 1–65535 (the patterns only say "up to 5 digits"). */
+/**
+ * Every `:port` in a host:port list is 1–65535 (the patterns only say "up to 5 digits"); a
+ * malformed entry is left to the pattern's own message.
+ */
 const portsInRange = (text: string) =>
   text.split(",").every((entry) => {
-    const port = Number(entry.slice(entry.lastIndexOf(":") + 1));
-    return port >= 1 && port <= 65535;
+    const port = entry.slice(entry.lastIndexOf(":") + 1);
+    return !/^\d+$/.test(port) || (Number(port) >= 1 && Number(port) <= 65535);
   });
 
 const hostPort = z
