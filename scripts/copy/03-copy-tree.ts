@@ -51,7 +51,7 @@ const copyTreeStep: Step<MigrationContext> = {
     const skipped = copy.skippedEphemerals.map((e) => e.path.slice(root.length + 1)).join(", ");
     ctx.log({
       kind: "info",
-      message: `  ${ctx.dryRun ? "would copy" : "copied"} ${copy.read - copy.skippedEphemerals.length} znodes (${copy.created} created, ${copy.updated} updated, ${copy.deleted} deleted, ${copy.unchanged} unchanged)${skipped ? `; ephemerals left out: ${skipped}` : ""}`,
+      message: `  ${ctx.dryRun ? "would copy" : "copied"} ${copy.read - copy.skippedEphemerals.length} znodes${parents(copy.createdParents)} (${copy.created + copy.createdParents.length} created, ${copy.updated} updated, ${copy.deleted} deleted, ${copy.unchanged} unchanged)${skipped ? `; ephemerals left out: ${skipped}` : ""}`,
     });
     if (ctx.dryRun) return;
     const unchanged = await checkUnchanged(source, root, copy.sourceStamps);
@@ -71,6 +71,12 @@ const copyTreeStep: Step<MigrationContext> = {
   },
   postconditions: [targetEqualsSource, appsUnlockedOn("target")],
 };
+
+/** The root's missing ancestors are created too: say so, or the create count looks one too many. */
+function parents(created: readonly string[]): string {
+  if (created.length === 0) return "";
+  return ` plus ${created.length} missing parent${created.length > 1 ? "s" : ""} (${created.join(", ")})`;
+}
 
 /**
  * lib/zk's hints name the `zk` tools' flags (`--overwrite`), which `run` and `step` lack: here a

@@ -74,6 +74,24 @@ describe("overlapping ensembles", () => {
   });
 });
 
+describe("plan", () => {
+  test("plan's create count and copy count agree: missing parents are named", async () => {
+    const plan = await runTool(["plan", "-i", s.inventoryFile, "--method", "copy"]);
+    expect(plan.exitCode).toBe(0);
+    const creates = [...plan.stdout.matchAll(/zk target: would create (\d+) /g)].map((m) =>
+      Number(m[1]),
+    );
+    const copy =
+      /would copy (\d+) znodes plus 1 missing parent \(\/pegasus\) \((\d+) created,/.exec(
+        plan.stdout,
+      );
+    expect(copy).not.toBeNull();
+    const [copied, created] = [Number(copy?.[1]), Number(copy?.[2])];
+    expect(creates.reduce((a, b) => a + b, 0)).toBe(created);
+    expect(created).toBe(copied + 1);
+  });
+});
+
 describe("credentials", () => {
   test("check names a target parent path whose ACL refuses our credentials", async () => {
     await withSession(s.target, (zk) =>
