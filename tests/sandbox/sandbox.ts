@@ -155,20 +155,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     zookeepers = await startZooKeepers(2);
     zkPorts = [zookeepers[0]?.port as number, zookeepers[1]?.port as number];
   } else {
+    // Detached servers are started only once sandbox.json names them (below), so that `down`
+    // finds whatever a failed or interrupted `up` left running.
     const first = await freePort();
     let second = await freePort();
     while (second === first) second = await freePort();
     zkPorts = [first, second];
-    await Promise.all([
-      startDetachedZooKeeper(join(dir, "zk-old"), {
-        port: zkPorts[0],
-        ownerPid: owner ?? undefined,
-      }),
-      startDetachedZooKeeper(join(dir, "zk-new"), {
-        port: zkPorts[1],
-        ownerPid: owner ?? undefined,
-      }),
-    ]);
   }
   const taken = new Set(zkPorts);
   const ports = async (n: number) => {
@@ -217,6 +209,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   ];
   if (isOwned) for (const m of members) owned.add(m);
   try {
+    await Promise.all(
+      Object.values(layout.zookeepers).map((z) =>
+        z.dir
+          ? startDetachedZooKeeper(z.dir, { port: z.port, ownerPid: owner ?? undefined })
+          : null,
+      ),
+    );
     await Promise.all(members.map((m) => startMember(layout, m)));
     await sandbox.waitForLeader(20_000);
     await sandbox.waitHealthy(20_000);
