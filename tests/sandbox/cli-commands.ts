@@ -43,7 +43,7 @@ export async function down(dir: string): Promise<number> {
   const strays = processesNaming(markers);
   await Promise.all(strays.map((pid) => stopProcess(pid, dir, { signal: "SIGKILL" })));
   const left = members(layout).filter((m) => runningPid(m) !== null).length;
-  const count = [...stopped, ...zookeepers, ...strays].filter(Boolean).length;
+  const count = [...stopped, ...zookeepers].filter(Boolean).length;
   process.stdout.write(
     `stopped ${count} processes of the sandbox in ${dir}${left ? `; ${left} still running` : ""}\n`,
   );

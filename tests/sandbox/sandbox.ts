@@ -69,6 +69,8 @@ export interface MetaProcessState {
   recovering: boolean;
   started: boolean;
   deferredWrites: number;
+  /** Rounds of retrying deferred writes so far. */
+  deferredRetries: number;
 }
 
 /** A running sandbox. */
@@ -217,8 +219,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ),
     );
     await Promise.all(members.map((m) => startMember(layout, m)));
-    await sandbox.waitForLeader(20_000);
-    await sandbox.waitHealthy(20_000);
+    // Deadlines, not expected durations: a 2-core machine running two suites is 10× slower.
+    await sandbox.waitForLeader(60_000);
+    await sandbox.waitHealthy(60_000);
     const tables = Array.from(
       { length: options.tables ?? 20 },
       (_, i) => `table${String(i + 1).padStart(2, "0")}`,
@@ -228,7 +231,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         sandbox.rpc("create_app", { app_name: name, partition_count: i % 2 === 0 ? 4 : 8 }),
       ),
     );
-    await sandbox.waitHealthy(30_000);
+    await sandbox.waitHealthy(60_000);
     loadInventory(inventoryFile);
   } catch (error) {
     await sandbox.stop();
@@ -286,7 +289,7 @@ function makeSandbox(
       const leading = states.findIndex((s) => s?.isLeader && (s.started || s.recovering));
       return leading >= 0 ? (layout.metas[leading]?.task ?? null) : null;
     },
-    waitForLeader: (timeoutMs = 15_000) =>
+    waitForLeader: (timeoutMs = 30_000) =>
       waitFor(
         async () => {
           const task = await sandbox.leader();
@@ -322,7 +325,7 @@ function makeSandbox(
       await stopMember(replica(index), "kill");
     },
     replicaState: (index) => getJson(replica(index).port, "/replica/state"),
-    async waitReplicasInactive(timeoutMs = 15_000) {
+    async waitReplicasInactive(timeoutMs = 30_000) {
       await waitFor(
         async () => {
           const states = await Promise.all(
@@ -361,7 +364,7 @@ function makeSandbox(
       const reply = await client.request("drop_app", { app_name: name });
       if (reply.err !== "ERR_OK") throw new Error(`drop_app ${name} failed: ${reply.err}`);
     },
-    async waitHealthy(timeoutMs = 20_000) {
+    async waitHealthy(timeoutMs = 30_000) {
       await waitFor(
         async () => {
           const nodes = await sandbox.nodes().catch(() => []);
