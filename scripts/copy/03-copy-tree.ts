@@ -7,7 +7,7 @@
  * the lock directories kept — then a node-by-node diff of both trees, and a re-read of the source
  * proving it did not change while we copied (blind does not stop every write, §7.5).
  */
-import { ActionFailed, ToolError } from "../../lib/errors.ts";
+import { ActionFailed } from "../../lib/errors.ts";
 import type { Step } from "../../lib/step.ts";
 import { checkUnchanged, copyTree, snapshotTree } from "../../lib/zk/index.ts";
 import { followersStopped, leaderIsBlind } from "../runbook/checks.ts";
@@ -19,6 +19,7 @@ import {
   targetEqualsSource,
   targetRootIsFree,
 } from "../runbook/tree-checks.ts";
+import { withRunbookHint } from "../runbook/zk-hints.ts";
 
 const copyTreeStep: Step<MigrationContext> = {
   id: "copy/03-copy-tree",
@@ -46,7 +47,7 @@ const copyTreeStep: Step<MigrationContext> = {
       overwrite: retry,
       mirror: retry,
     }).catch((error) => {
-      throw withRunbookHint(error);
+      throw withRunbookHint(error, "copy/03-copy-tree");
     });
     const skipped = copy.skippedEphemerals.map((e) => e.path.slice(root.length + 1)).join(", ");
     ctx.log({
@@ -76,18 +77,6 @@ const copyTreeStep: Step<MigrationContext> = {
 function parents(created: readonly string[]): string {
   if (created.length === 0) return "";
   return ` plus ${created.length} missing parent${created.length > 1 ? "s" : ""} (${created.join(", ")})`;
-}
-
-/**
- * lib/zk's hints name the `zk` tools' flags (`--overwrite`), which `run` and `step` lack: here a
- * partial copy is completed by running the same command again (the journal says it is ours).
- */
-function withRunbookHint(error: unknown): unknown {
-  if (!(error instanceof ToolError) || !error.hint?.includes("--overwrite")) return error;
-  return new ToolError(error.message, error.exitCode, {
-    hint: "Fix the cause above, then run the same command again (`run` or `step copy/03-copy-tree`): this step completes a partial copy of its own",
-    cause: error.cause,
-  });
 }
 
 export default copyTreeStep;
