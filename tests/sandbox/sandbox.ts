@@ -253,7 +253,8 @@ function makeSandbox(
   const getJson = async <T>(port: number, path: string): Promise<T | null> => {
     try {
       const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-        signal: AbortSignal.timeout(1000),
+        // A busy 2-core machine can take seconds to answer; callers poll with their own deadline.
+        signal: AbortSignal.timeout(5000),
       });
       return response.ok ? ((await response.json()) as T) : null;
     } catch {
