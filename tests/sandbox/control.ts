@@ -59,7 +59,7 @@ export function exitCodeOf(m: Member): number | null {
 export async function startMember(
   layout: SandboxLayout,
   m: Member,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ): Promise<number> {
   const running = runningPid(m);
   if (running !== null) return running;

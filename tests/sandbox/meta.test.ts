@@ -171,12 +171,21 @@ describe("meta levels (reference §7)", () => {
     const before = await partitionVersions();
     await sandbox.killReplica(4);
     const leader = await sandbox.waitForLeader();
-    await waitFor(
-      async () => ((await sandbox.metaState(leader))?.deferredWrites ?? 0) > 0,
+    const deferred = await waitFor(
+      async () => {
+        const state = await sandbox.metaState(leader);
+        return state && state.deferredWrites > 0 ? state : null;
+      },
       15_000,
       "deferred partition writes",
     );
-    await Bun.sleep(1500);
+    // Retried (and deferred again) twice more: blind held them back, however slow the machine.
+    await waitFor(
+      async () =>
+        ((await sandbox.metaState(leader))?.deferredRetries ?? 0) >= deferred.deferredRetries + 2,
+      15_000,
+      "two more rounds of deferred-write retries",
+    );
     expect(changed(before, await partitionVersions())).toEqual([]);
 
     expect((await sandbox.shell("set_meta_level steady\n")).stdout).toContain(
@@ -187,7 +196,7 @@ describe("meta levels (reference §7)", () => {
         const names = changed(before, await partitionVersions());
         return names.length > 0 ? names : null;
       },
-      5000,
+      15_000,
       "partition writes after steady",
     );
     const dead = sandbox.layout.replicas[4]?.address as string;
@@ -197,8 +206,9 @@ describe("meta levels (reference §7)", () => {
     expect([pc.primary, ...pc.secondaries]).not.toContain(dead);
     expect(pc.last_drops).toContain(dead);
     await sandbox.startReplica(4);
-    const restarted = await sandbox.replicaState(4);
-    expect(restarted?.replicas.length).toBeGreaterThan(0);
+    // One probe right after a start can miss (a 1 s HTTP timeout on a busy machine): wait for it.
+    const restarted = await waitFor(() => sandbox.replicaState(4), 10_000, "replica 4's state");
+    expect(restarted.replicas.length).toBeGreaterThan(0);
     await sandbox.waitHealthy();
   }, 40_000);
 

@@ -290,7 +290,8 @@ for (const version of ["2.5", "2.6"] as PegasusVersion[]) {
       sandbox.setMetaConfig(0, "meta_server", "recover_from_replica_server", "true");
       await sandbox.startMeta(0);
       expect(await sandbox.waitForLeader()).toBe(0);
-      expect((await sandbox.metaState(0))?.recovering).toBe(true);
+      const state = await waitFor(() => sandbox.metaState(0), 10_000, "meta 0's state");
+      expect(state.recovering).toBe(true);
       const error = await shell.tables().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MetaUnderRecovery);
       expect((error as MetaUnderRecovery).message).toBe(

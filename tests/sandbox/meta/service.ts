@@ -85,6 +85,7 @@ export function metaHandler(
         recovering: state.recovering,
         started: state.started,
         deferredWrites: state.deferredCount(),
+        deferredRetries: state.retryCount(),
       });
     }
     if (!url.pathname.startsWith("/meta/")) return new Response("not found", { status: 404 });

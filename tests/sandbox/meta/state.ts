@@ -191,8 +191,16 @@ export class MetaState {
 
   /** Retries deferred writes; called every second and when the level changes. */
   flushPending(): void {
+    if (this.pending.size > 0) this.retries++;
     for (const key of this.pending.keys()) void this.flush(key);
   }
+
+  /** How many times deferred writes were retried (tests wait on it instead of sleeping). */
+  retryCount(): number {
+    return this.retries;
+  }
+
+  private retries = 0;
 
   /** Partition writes waiting for the level to rise above blind. */
   deferredCount(): number {
