@@ -31,6 +31,8 @@ export interface MetaControl {
   /** Exits 0 while the meta process runs. */
   status: Template;
   cwd?: string;
+  /** kind minos: the minos cluster config on this machine, switched together with config.ini. */
+  minosConfig?: string;
 }
 
 /** A validated inventory with defaults applied and durations in milliseconds. */
@@ -329,6 +331,7 @@ function resolveMetaControl(raw: RawInventory["meta_control"]): MetaControl {
     stop: (raw.stop ?? base.stop) as Template,
     status: (raw.status ?? base.status) as Template,
     cwd: raw.cwd ?? base.cwd,
+    ...(raw.minos_config === undefined ? {} : { minosConfig: raw.minos_config }),
   };
 }
 

@@ -13,8 +13,11 @@ export interface ValidateOptions {
 /** Loads the inventory (throwing on any problem) and prints its summary. */
 export async function validate(options: ValidateOptions): Promise<void> {
   const inventory = loadInventory(options.inventory);
+  // One line (NDJSON, like every --json command); main.ts adds the result event after it.
   process.stdout.write(
-    options.json ? `${JSON.stringify(inventory, null, 2)}\n` : summarise(inventory),
+    options.json
+      ? `${JSON.stringify({ kind: "inventory", ...inventory })}\n`
+      : summarise(inventory),
   );
 }
 
