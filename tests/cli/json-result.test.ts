@@ -111,7 +111,7 @@ describe("--json", () => {
     );
     expect(run.exitCode).toBe(2);
     expectOneResultLast(run.events);
-    expect((run.result?.error as { message: string }).message).toStartWith(
+    expect((run.result?.error as { message: string } | undefined)?.message).toStartWith(
       `Cannot read inventory ${join(dir, "missing.yaml")}`,
     );
   });
