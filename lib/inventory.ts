@@ -287,7 +287,9 @@ const presets: Record<
   systemd: (c) => ({
     start: ["systemctl", "start", c.unit as string],
     stop: ["systemctl", "stop", c.unit as string],
-    status: ["systemctl", "is-active", "--quiet", c.unit as string],
+    // Exits 0 only while active (3 otherwise, as is-active) and also shows how the process
+    // ended and the tail of its journal: the evidence when a meta dies at start.
+    status: ["systemctl", "status", "--no-pager", "--full", "--lines=20", c.unit as string],
   }),
   supervisor: (c) => ({
     start: ["supervisorctl", "start", c.program as string],

@@ -294,8 +294,12 @@ async function askOnTty(question: string): Promise<boolean> {
   }
 }
 
+/** How often a long wait says what it still misses. */
+const waitProgressEveryMs = 5_000;
+
 /**
- * Waits for a condition; under `--dry-run` it only says what it would wait for.
+ * Waits for a condition; under `--dry-run` it only says what it would wait for. Every few
+ * seconds it logs what is still missing, so a long wait is never silent.
  * @example await waitUntil(ctx, () => clusterIsHealthy(ctx), ctx.inventory.timeouts.healthyMs, "the cluster healthy");
  */
 export async function waitUntil(
@@ -308,5 +312,15 @@ export async function waitUntil(
     ctx.log({ kind: "info", message: `  would wait until ${what} (up to ${formatMs(timeoutMs)})` });
     return undefined;
   }
-  return waitFor(probe, timeoutMs, { what });
+  const started = Date.now();
+  let reported = started;
+  return waitFor(probe, timeoutMs, {
+    what,
+    onObservation: (seen) => {
+      const now = Date.now();
+      if (seen.ok || now - reported < waitProgressEveryMs) return;
+      reported = now;
+      ctx.log({ kind: "wait", what, elapsedMs: now - started, timeoutMs, evidence: seen.evidence });
+    },
+  });
 }

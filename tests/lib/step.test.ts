@@ -240,6 +240,38 @@ describe("runSteps() questions", () => {
   });
 });
 
+describe("waitUntil()", () => {
+  test("waitUntil() says every few seconds what is still missing", async () => {
+    const { ctx, events } = context();
+    const until = Date.now() + 5_600;
+    let probes = 0;
+    await waitUntil(
+      ctx,
+      async () => ({ ok: Date.now() > until, evidence: `probe ${++probes}: 1 of 3 metas up` }),
+      60_000,
+      "every meta up",
+    );
+    const waits = events.filter((e) => e.kind === "wait");
+    expect(waits.length).toBeGreaterThanOrEqual(1);
+    expect(waits[0]).toMatchObject({ what: "every meta up", timeoutMs: 60_000 });
+    expect((waits[0] as { evidence: string }).evidence).toMatch(/^probe \d+: 1 of 3 metas up$/);
+    expect((waits[0] as { elapsedMs: number }).elapsedMs).toBeGreaterThanOrEqual(5_000);
+  }, 20_000);
+
+  test("waitUntil() gives up at once when a probe says waiting cannot help", async () => {
+    const { ctx } = context();
+    const dead = new Error("meta 1 exited (exit 134)");
+    await expect(
+      waitUntil(
+        ctx,
+        async () => ({ ok: false, evidence: "stopped", giveUp: dead }),
+        600_000,
+        "meta 1 running",
+      ),
+    ).rejects.toBe(dead);
+  });
+});
+
 describe("waitFor()", () => {
   test("waitFor() polls until the condition holds", async () => {
     let n = 0;
