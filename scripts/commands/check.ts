@@ -7,6 +7,7 @@ import type { Check } from "../../lib/step.ts";
 import { everyConfigPointsAt, everyNodeAlive, shellNamesTheCluster } from "../runbook/checks.ts";
 import { closeContext, createContext, type MigrationContext } from "../runbook/context.ts";
 import { runbookOf } from "../runbook/methods.ts";
+import { minosConfigAgrees } from "../runbook/minos-configs.ts";
 import { ensembleReachable, sourceRootPresent, targetRootIsFree } from "../runbook/tree-checks.ts";
 
 /** Options of `check`. */
@@ -26,6 +27,7 @@ export const preflight: Check<MigrationContext>[] = [
   shellNamesTheCluster("source"),
   everyNodeAlive,
   everyConfigPointsAt("source"),
+  minosConfigAgrees,
 ];
 
 /** Evaluates every preflight check (none stops the others) and sets the exit code. */

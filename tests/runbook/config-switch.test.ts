@@ -27,6 +27,7 @@ import {
   createContext,
   type MigrationContext,
 } from "../../scripts/runbook/context.ts";
+import { minosConfigAgrees } from "../../scripts/runbook/minos-configs.ts";
 
 const source = "127.0.0.1:2181";
 const target = "127.0.0.1:2182";
@@ -179,5 +180,35 @@ describe("switchEveryConfig()", () => {
       minosText(source),
     );
     expect(existsSync(ctx.journal.backupPath("configs/meta-task0.config.ini"))).toBe(true);
+  });
+
+  test("minosConfigAgrees (check) reports a minos config and config.ini files that disagree", async () => {
+    const minos = join(dir, "pegasus-c1.cfg");
+    writeFileSync(minos, `[zookeeper]\n  hosts_list = ${target}\n`);
+    setUp(minos);
+    const seen = await minosConfigAgrees.observe(ctx);
+    expect(seen).toEqual({
+      ok: false,
+      evidence: `minos config ${minos} line 2 says ${target}; ${configs.map((c) => `${c} says ${source}`).join("; ")}`,
+    });
+    writeFileSync(minos, `[zookeeper]\n  hosts_list = ${source}\n`);
+    expect(await minosConfigAgrees.observe(ctx)).toEqual({
+      ok: true,
+      evidence: `minos config ${minos} line 2 says ${source}, as all 3 meta configs`,
+    });
+  });
+
+  test("a minos config without exactly one hosts_list line is refused before any edit", async () => {
+    const minos = join(dir, "pegasus-c1.cfg");
+    writeFileSync(
+      minos,
+      `[zookeeper]\n  hosts_list = ${source}\n[other]\n  hosts_list = ${source}\n`,
+    );
+    setUp(minos);
+    const error = await failure();
+    expect(error.message).toContain(
+      `Cannot use minos config ${minos} as it must hold exactly one hosts_list line: found 2 (lines 2, 4)`,
+    );
+    for (const file of configs) expect(readFileSync(file, "utf8")).toBe(configText(source));
   });
 });
