@@ -20,6 +20,7 @@ import {
 } from "./errors.ts";
 import { nodesCommand, tablesCommand } from "./listings.ts";
 import {
+  badLevelLine,
   getMetaLevelCommand,
   type RecoverOptions,
   recoverArgumentErrors,
@@ -69,7 +70,7 @@ export interface ShellTranscript {
   stderrNoise: string[];
 }
 
-const knownStderr = [...serverStderr, ...recoverArgumentErrors, ...setAppEnvsStderr];
+const knownStderr = [...serverStderr, ...recoverArgumentErrors, badLevelLine, ...setAppEnvsStderr];
 
 /**
  * Splits one shell process's stdout and stderr into per-command results, in order. Pure.

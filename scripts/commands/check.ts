@@ -2,11 +2,14 @@
  * `check -i FILE --method copy|recover [--json]`: the read-only preflight cron and CI run every day.
  * Exit 0 when the migration could start now, 3 naming every failed check, 2 for a bad inventory.
  */
-import { ExitCode } from "../../lib/errors.ts";
+import { PreconditionFailed } from "../../lib/errors.ts";
 import type { Check } from "../../lib/step.ts";
 import { everyConfigPointsAt, everyNodeAlive, shellNamesTheCluster } from "../runbook/checks.ts";
 import { closeContext, createContext, type MigrationContext } from "../runbook/context.ts";
+import { credentialsCoverTheCopy } from "../runbook/credential-checks.ts";
+import { ensemblesAreDistinct } from "../runbook/ensemble-checks.ts";
 import { runbookOf } from "../runbook/methods.ts";
+import { minosConfigAgrees } from "../runbook/minos-configs.ts";
 import {
   clusterIdentityMatches,
   everyReplicaAnswers,
@@ -31,11 +34,14 @@ export interface CheckOptions {
 export const preflight: Check<MigrationContext>[] = [
   ensembleReachable("source"),
   ensembleReachable("target"),
+  ensemblesAreDistinct,
   sourceRootPresent,
   targetRootIsFree,
+  credentialsCoverTheCopy,
   shellNamesTheCluster("source"),
   everyNodeAlive,
   everyConfigPointsAt("source"),
+  minosConfigAgrees,
 ];
 
 /**
@@ -46,6 +52,7 @@ export const preflight: Check<MigrationContext>[] = [
 export const recoverPreflight: Check<MigrationContext>[] = [
   ensembleReachable("source"),
   ensembleReachable("target"),
+  ensemblesAreDistinct,
   targetAppsIsFree,
   shellNamesTheCluster("source"),
   clusterIdentityMatches,
@@ -54,6 +61,7 @@ export const recoverPreflight: Check<MigrationContext>[] = [
   everyConfigHasZookeeperSection,
   everyConfigPointsAt("source"),
   noConfigRecovers,
+  minosConfigAgrees,
   leaseIsKnown,
 ];
 
@@ -93,11 +101,11 @@ export async function check(options: CheckOptions): Promise<void> {
   } finally {
     await closeContext(ctx);
   }
-  ctx.log({
-    kind: "info",
-    message: failed.length
-      ? `not ready: ${failed.length} check${failed.length > 1 ? "s" : ""} failed: ${failed.join("; ")}`
-      : "ready: every check passed",
-  });
-  process.exitCode = failed.length ? ExitCode.notReady : ExitCode.ok;
+  if (failed.length) {
+    throw new PreconditionFailed(
+      `Not ready: ${failed.length} check${failed.length > 1 ? "s" : ""} failed: ${failed.join("; ")}`,
+      { hint: "Each failed check above says what it saw; fix those, then run `check` again." },
+    );
+  }
+  ctx.log({ kind: "info", message: "ready: every check passed" });
 }

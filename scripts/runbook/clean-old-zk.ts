@@ -12,6 +12,7 @@ import { count, removeTree, snapshotTree } from "../../lib/zk/index.ts";
 import { clusterHealthyOn, everyMetaRunning } from "./checks.ts";
 import type { MigrationContext } from "./context.ts";
 import { everyMetaLocksOnTarget, noLockNodeOnSource, sourceRootGone } from "./tree-checks.ts";
+import { withRunbookHint } from "./zk-hints.ts";
 
 /**
  * The guarded clean-up step under a method's own id (`copy/07-clean-old-zk`,
@@ -46,6 +47,8 @@ export function cleanOldZkStep(id: string): Step<MigrationContext> {
         root,
         force: ctx.dryRun,
         ...(expectSnapshot ? { expectSnapshot } : {}),
+      }).catch((error) => {
+        throw withRunbookHint(error, id);
       });
       ctx.log({
         kind: "info",

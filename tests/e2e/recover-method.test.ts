@@ -121,7 +121,7 @@ describe("recover method, Pegasus 2.5", () => {
     expect(evidence["Every meta config has a [zookeeper] section with hosts_list"]).toBe(
       `${config}: no [zookeeper] section`,
     );
-    expect((await check(false)).stdout).toContain("not ready: ");
+    expect((await check(false)).stderr).toContain("Not ready: ");
     writeFileSync(config, before.configs[1] as string);
     await withSession(s.target, async (zk) => {
       await zk.delete(`${s.root}/apps/1`, -1);
