@@ -7,7 +7,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { type Sandbox, startSandbox } from "../sandbox/sandbox.ts";
-import { summaryOf } from "./recovered.ts";
+import { failureOf, summaryOf } from "./recovered.ts";
 import { runTool } from "./tool.ts";
 
 let sandbox: Sandbox | undefined;
@@ -25,12 +25,13 @@ test("recover with a dead replica stops on ERR_TRY_AGAIN; run --skip-bad-nodes c
 
   const stopped = await runTool(args);
   expect(stopped.exitCode).toBe(1);
-  expect(stopped.stderr).toContain("recover answered ERR_TRY_AGAIN:");
-  expect(stopped.stderr).toContain(
+  const failure = failureOf(stopped);
+  expect(failure).toContain("recover answered ERR_TRY_AGAIN:");
+  expect(failure).toContain(
     `ERROR: collect app and replica info from node(${dead}) failed with err(`,
   );
-  expect(stopped.stderr).toContain("keeps waiting in recovery mode on the target");
-  expect(stopped.stderr).toContain(`--skip-bad-nodes\` to recover without them`);
+  expect(failure).toContain("keeps waiting in recovery mode on the target");
+  expect(failure).toContain(`--skip-bad-nodes\` to recover without them`);
   const recoveryMeta = s.layout.metas.filter((m) => s.isMetaRunning(m.task));
   expect(recoveryMeta).toHaveLength(1);
   expect(readFileSync(recoveryMeta[0]?.config as string, "utf8")).toContain(

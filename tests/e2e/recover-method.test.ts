@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { openAcl } from "../../lib/zk/index.ts";
 import { recoverSteps } from "../../scripts/recover/index.ts";
 import { type Sandbox, startSandbox } from "../sandbox/sandbox.ts";
-import { captureBeforeRecovery, expectRecovered, summaryOf } from "./recovered.ts";
+import { captureBeforeRecovery, expectRecovered, failureOf, summaryOf } from "./recovered.ts";
 import { runTool, treeData, treeStamps, withSession } from "./tool.ts";
 
 const sandboxes: Sandbox[] = [];
@@ -137,8 +137,9 @@ describe("recover method, Pegasus 2.5", () => {
     const failedRun = await runTool(fullRun(s));
     s.failRecoverySync(false);
     expect(failedRun.exitCode).toBe(1);
-    expect(failedRun.stderr).toContain("the cluster is back where it was");
-    expect(failedRun.stderr).toContain("every meta running on the source ensemble, healthy there");
+    const failure = failureOf(failedRun);
+    expect(failure).toContain("the cluster is back where it was");
+    expect(failure).toContain("every meta running on the source ensemble, healthy there");
     expect(s.layout.metas.map((m) => readFileSync(m.config, "utf8"))).toEqual(before.configs);
     expect(s.layout.metas.map((m) => s.isMetaRunning(m.task))).toEqual([true, true, true]);
     const info = await s.shell("cluster_info -j");

@@ -72,3 +72,11 @@ export function summaryOf(run: { events: { kind: string }[] }) {
     };
   };
 }
+
+/** What a failed `--json` run said: its result event's message and hint (stderr holds nothing). */
+export function failureOf(run: { events: { kind: string }[] }): string {
+  const result = run.events.find((e) => e.kind === "result") as unknown as
+    | { error?: { message: string; hint: string | null } }
+    | undefined;
+  return result?.error ? `${result.error.message}\nhint: ${result.error.hint ?? ""}` : "";
+}
