@@ -6,12 +6,13 @@
  * recovered leader itself, which runs without the duplication and split services until it is
  * restarted. Each restart is journaled, so a resumed run skips the ones done.
  */
+import { HostIdentities } from "../../lib/shell/index.ts";
 import { type Step, waitUntil } from "../../lib/step.ts";
 import { everyMetaRunning } from "../runbook/checks.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import { runAlone } from "../runbook/execute.ts";
 import { ensureMetaStarted, ensureMetaStopped } from "../runbook/metas.ts";
-import { clusterSettledOnTarget } from "../runbook/recover-checks.ts";
+import { clusterSettledOnTarget, leaderServesOnTarget } from "../runbook/recover-checks.ts";
 import { everyConfigReset } from "../runbook/recover-config-checks.ts";
 import { recoverFacts, recoveryMeta } from "../runbook/recover-facts.ts";
 import { everyMetaLocksOnTarget } from "../runbook/tree-checks.ts";
@@ -42,11 +43,11 @@ const restartMetas: Step<MigrationContext> = {
           ctx,
           async () => {
             const info = await ctx.shell.clusterInfo();
+            const ids = await HostIdentities.resolve([info.primaryMetaServer, meta.address]);
+            const onTarget = await leaderServesOnTarget.observe(ctx);
             return {
-              ok:
-                info.primaryMetaServer !== meta.address &&
-                info.zookeeperHosts === ctx.inventory.zookeeper.target,
-              evidence: `primary ${info.primaryMetaServer || "(none)"} on ${info.zookeeperHosts}`,
+              ok: !ids.sameEndpoint(info.primaryMetaServer, meta.address) && onTarget.ok,
+              evidence: onTarget.evidence,
             };
           },
           ctx.inventory.timeouts.healthyMs,

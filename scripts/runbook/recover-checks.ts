@@ -3,7 +3,7 @@
  * They only observe, so `check --method recover`, `plan` and `status` run them too.
  */
 import { formatMs } from "../../lib/duration.ts";
-import { appEnvsCommand, MetaUnderRecovery } from "../../lib/shell/index.ts";
+import { appEnvsCommand, HostIdentities, MetaUnderRecovery } from "../../lib/shell/index.ts";
 import type { Check } from "../../lib/step.ts";
 import type { MigrationContext } from "./context.ts";
 import { leaseWait } from "./fd-lease.ts";
@@ -144,8 +144,11 @@ export const leaderServesOnTarget: MigrationCheck = {
   title: "The leader serves on the target ensemble",
   observe: async (ctx) => {
     const info = await ctx.shell.clusterInfo();
+    // The leader prints [zookeeper] hosts_list verbatim (spaces, names): compare by identity.
+    const target = ctx.inventory.zookeeper.target;
+    const ids = await HostIdentities.resolve([info.zookeeperHosts, target]);
     return {
-      ok: info.zookeeperHosts === ctx.inventory.zookeeper.target,
+      ok: ids.sameEnsemble(info.zookeeperHosts, target),
       evidence: `primary ${info.primaryMetaServer || "(none)"}, zookeeper_hosts ${info.zookeeperHosts}`,
     };
   },
