@@ -37,6 +37,23 @@ export interface WalkOptions {
   total?: number | null;
   /** Nodes being read at once. @default 4000 */
   window?: number;
+  /** A consumer that cannot keep up (e.g. a writer): no new reads start while it is blocked. */
+  backpressure?: Backpressure;
+}
+
+/** Lets a slow consumer hold a walk back. */
+export interface Backpressure {
+  /** True while no more nodes should be read. */
+  blocked(): boolean;
+  /** Resolves once it is no longer blocked. */
+  drained(): Promise<void>;
+}
+
+/** Child names of one parent still to be read (names only: the full paths are built on start). */
+interface Pending {
+  parent: string;
+  names: string[];
+  next: number;
 }
 
 const batchOps = 512;
@@ -94,8 +111,12 @@ async function walk(
   await session.syncReaders(root);
   const summary: WalkSummary = { nodes: 0, bytes: 0, vanished: [], rootMissing: false };
   const window = options.window ?? 4000;
-  const queue: string[] = [root];
-  let head = 0;
+  // Last in, first out: the most recently listed children are read first (depth first), so what
+  // waits to be read stays near one branch instead of holding a whole level of the tree.
+  const pending: Pending[] = [];
+  let queued = 1;
+  let rootStarted = false;
+  let waitingForDrain = false;
   let active = 0;
   let failure: unknown = null;
   let batch: Waiting[] = [];
@@ -133,14 +154,35 @@ async function walk(
     fail(error);
   };
 
-  const pump = () => {
-    if (failure) return;
-    while (head < queue.length && active < window) start(queue[head++] as string);
-    if (head > 65_536 && head * 2 > queue.length) {
-      queue.splice(0, head);
-      head = 0;
+  const nextPath = (): string | null => {
+    if (!rootStarted) {
+      rootStarted = true;
+      queued--;
+      return root;
     }
-    if (active === 0 && head >= queue.length) {
+    const top = pending[pending.length - 1];
+    if (!top) return null;
+    const name = top.names[top.next++] as string;
+    if (top.next >= top.names.length) pending.pop();
+    queued--;
+    return joinPath(top.parent, name);
+  };
+
+  const pump = () => {
+    if (failure || waitingForDrain) return;
+    const gate = options.backpressure;
+    while (queued > 0 && active < window) {
+      if (gate?.blocked()) {
+        waitingForDrain = true;
+        gate.drained().then(() => {
+          waitingForDrain = false;
+          pump();
+        }, abort);
+        return;
+      }
+      start(nextPath() as string);
+    }
+    if (active === 0 && queued === 0) {
       progress(true);
       finish();
     }
@@ -156,9 +198,10 @@ async function walk(
     }
     summary.nodes++;
     summary.bytes += node.data.length;
-    for (const name of children) {
-      const child = joinPath(node.path, name);
-      if (child !== "/zookeeper") queue.push(child);
+    const names = node.path === "/" ? children.filter((name) => name !== "zookeeper") : children;
+    if (names.length > 0) {
+      pending.push({ parent: node.path, names, next: 0 });
+      queued += names.length;
     }
     progress(false);
     pump();
@@ -203,7 +246,7 @@ async function walk(
             | undefined;
           if (error) {
             if (error.error === Code.noNode) gone(item.path);
-            else abort(new ZkError(error.error, item.path));
+            else abort(readFailure(session, new ZkError(error.error, item.path)));
             continue;
           }
           const read = data as { data: Buffer; stat: Stat } | undefined;
@@ -239,7 +282,8 @@ async function walk(
 
   const start = (path: string) => {
     active++;
-    const handle = (error: unknown) => (hasCode(error, Code.noNode) ? gone(path) : abort(error));
+    const handle = (error: unknown) =>
+      hasCode(error, Code.noNode) ? gone(path) : abort(readFailure(session, error));
     if (mode === "stats") {
       session
         .readAny({
@@ -319,6 +363,20 @@ function decodeReads(reply: JuteReader): ReadResult[] {
     else if (type === Op.error) results.push({ error: r.int() });
     else throw new ZkError(Code.marshallingError, undefined, `unexpected multiRead result ${type}`);
   }
+}
+
+/** A read the server refused for lack of permission, said with the path, the side and the fix. */
+function readFailure(session: ZkSession, error: unknown): unknown {
+  if (!(error instanceof ZkError) || error.code !== Code.noAuth) return error;
+  const side = session.label;
+  const how =
+    side === "source" || side === "target"
+      ? ` (zk commands: PZM_${side.toUpperCase()}_ZK_DIGEST or --${side}-auth-env; runbook: zookeeper.auth.${side}_env)`
+      : "";
+  return new ActionFailed(
+    `Cannot read ${error.path} on the ${side} ensemble (${session.address.connect}) as the server answers NoAuth: the ${side} session has no READ permission there`,
+    { hint: `Authenticate the ${side} session as a user with READ on ${error.path}${how}` },
+  );
 }
 
 /** A getACL without ADMIN permission hides digest hashes as `user:x`; copying that would lock nodes. */
