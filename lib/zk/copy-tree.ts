@@ -1,22 +1,19 @@
 /**
- * `copyTree`: copies a subtree between ensembles (or within one), and `writeTree`, the part shared
- * with `restoreSnapshot`: check the target, plan, write in batches, set deferred ACLs.
+ * `copyTree`: copies a subtree between ensembles (or within one), streaming: nodes are written
+ * while the rest of the source is read, so memory holds a window of nodes, not the tree. The
+ * same read can also write the snapshot file (the backup) and keeps the source's stamps
+ * (compactly) for the unchanged proof. `inspectTarget` is shared with `restoreSnapshot`.
  */
 import { PreconditionFailed, UsageError } from "../errors.ts";
 import { parentOf } from "./address.ts";
-import { sameAcl, type ZNode } from "./node-type.ts";
-import {
-  type AclChange,
-  type Plan,
-  planWrite,
-  type TargetState,
-  type WriteCounts,
-} from "./plan.ts";
-import { Code, isConnectionError } from "./protocol.ts";
+import type { TargetState } from "./plan.ts";
 import type { ZkSession } from "./session.ts";
-import { stampsOf, type TreeStamps } from "./stamps.ts";
+import { SnapshotWriter } from "./snapshot-file.ts";
+import { addStamp, TreeStamps } from "./stamps.ts";
+import { TargetIndex } from "./target-index.ts";
+import { type SinkResult, TreeSink } from "./tree-sink.ts";
 import { walkContent } from "./walk.ts";
-import { TreeWriter, type WriterOptions } from "./writer.ts";
+import type { WriterOptions } from "./writer.ts";
 
 /** Options of {@link copyTree} and {@link writeTree}. */
 export interface CopyOptions {
@@ -32,10 +29,12 @@ export interface CopyOptions {
   maxRequestBytes?: number;
   /** Batch sizes and window. */
   writer?: WriterOptions;
+  /** Also stream every node read to this snapshot file (the backup before a copy): one read. */
+  snapshot?: string;
 }
 
 /** What a copy (or restore) did; under dry-run, what it would do. */
-export interface CopyResult extends WriteCounts {
+export interface CopyResult extends SinkResult {
   source: string;
   target: string;
   /** Source nodes read (ephemerals included). */
@@ -44,15 +43,11 @@ export interface CopyResult extends WriteCounts {
   dataBytes: number;
   /** Nodes that disappeared while the source was read. */
   vanished: string[];
-  /** Multi requests and their bytes. */
-  batches: number;
-  requestBytes: number;
-  /** Batches whose outcome was unknown or failed and had to be read back. */
-  reconciled: number;
-  dryRun: boolean;
   durationMs: number;
   /** Source stamps as read: pass to `checkUnchanged` to prove the source did not change since. */
   sourceStamps: TreeStamps;
+  /** The snapshot written from the same read, when asked for. */
+  snapshot: { file: string; sha256: string; fileBytes: number } | null;
 }
 
 /**
@@ -78,12 +73,32 @@ export async function copyTree(
     throw new UsageError(`Cannot copy ${from} from ${source.label} as it does not exist`);
   }
   const state = await inspectTarget(target, to, sourceRoot.data, options);
-  const nodes: ZNode[] = [];
-  const total = await source.allChildrenNumber(from);
-  const walked = await walkContent(source, from, (node) => nodes.push(node), {
-    total: total === null ? null : total + 1,
-  });
-  const result = await writeTree(target, nodes, from, to, state, options);
+  const below = await source.allChildrenNumber(from);
+  const total = below === null ? null : below + 1;
+  const stamps = new TreeStamps(from);
+  const sink = new TreeSink(target, from, to, state, { ...options, total });
+  const snapshot = options.snapshot
+    ? new SnapshotWriter(options.snapshot, { root: from, ensemble: source.address.connect })
+    : null;
+  let walked: Awaited<ReturnType<typeof walkContent>>;
+  try {
+    walked = await walkContent(
+      source,
+      from,
+      (node) => {
+        addStamp(stamps, node);
+        snapshot?.add(node);
+        sink.add(node);
+      },
+      { total, backpressure: sink },
+    );
+  } catch (error) {
+    snapshot?.abandon();
+    await sink.abandon();
+    throw error;
+  }
+  const saved = snapshot?.finish();
+  const result = await sink.finish();
   return {
     ...result,
     source: `${source.address.connect}${from}`,
@@ -91,56 +106,11 @@ export async function copyTree(
     dataBytes: walked.bytes,
     vanished: walked.vanished,
     durationMs: Math.round(performance.now() - started),
-    sourceStamps: stampsOf(from, nodes),
-  };
-}
-
-/** The part of a copy after reading: plan against the target, then write. */
-export async function writeTree(
-  target: ZkSession,
-  nodes: readonly ZNode[],
-  from: string,
-  to: string,
-  state: TargetState,
-  options: CopyOptions,
-): Promise<
-  Omit<CopyResult, "source" | "read" | "dataBytes" | "vanished" | "durationMs" | "sourceStamps">
-> {
-  const plan: Plan = planWrite(nodes, from, to, state, {
-    mirror: options.mirror,
-    digest: target.digest,
-    maxRequestBytes: options.maxRequestBytes,
-  });
-  for (const skipped of plan.skippedEphemerals) {
-    target.log({
-      kind: "zk-skip",
-      ensemble: target.label,
-      path: skipped.path,
-      reason: `ephemeral, owner ${skipped.owner}`,
-    });
-  }
-  const writer = new TreeWriter(target, {
-    ...options.writer,
-    total: plan.ops.length,
-    hint: "The target may hold a partial copy: rerun with --overwrite to complete it",
-    concurrentCodes: [Code.badVersion],
-  });
-  for (const op of plan.ops) await writer.add(op);
-  const written = await writer.finish();
-  await setAcls(target, plan.acls);
-  return {
-    target: `${target.address.connect}${to}`,
-    created: plan.created,
-    updated: plan.updated,
-    aclsSet: plan.aclsSet,
-    deleted: plan.deleted,
-    unchanged: plan.unchanged,
-    createdParents: plan.createdParents,
-    skippedEphemerals: plan.skippedEphemerals,
-    batches: written.batches,
-    requestBytes: written.bytes,
-    reconciled: written.reconciled,
-    dryRun: target.dryRun,
+    sourceStamps: stamps,
+    snapshot:
+      saved && options.snapshot
+        ? { file: options.snapshot, sha256: saved.sha256, fileBytes: saved.fileBytes }
+        : null,
   };
 }
 
@@ -175,9 +145,7 @@ export async function inspectTarget(
       },
     );
   }
-  const nodes = new Map<string, ZNode>();
-  await walkContent(target, to, (node) => nodes.set(node.path, node));
-  return { ...state, nodes };
+  return { ...state, nodes: await TargetIndex.read(target, to) };
 }
 
 async function missingAncestors(target: ZkSession, to: string): Promise<string[]> {
@@ -194,23 +162,5 @@ function checkNotOverlapping(source: ZkSession, from: string, target: ZkSession,
   const inside = (a: string, b: string) => a === b || b === "/" || a.startsWith(`${b}/`);
   if (inside(from, to) || inside(to, from)) {
     throw new UsageError(`Cannot copy ${from} to ${to} on the same ensemble as the trees overlap`);
-  }
-}
-
-/** Sets ACLs one request each (pipelined), reading back on a lost connection. */
-async function setAcls(target: ZkSession, changes: readonly AclChange[]): Promise<void> {
-  await Promise.all(changes.map((change) => setAclReconciled(target, change)));
-}
-
-async function setAclReconciled(target: ZkSession, change: AclChange): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await target.setAcl(change.path, change.acl, change.version);
-    } catch (error) {
-      if (!isConnectionError(error) || attempt >= 10) throw error;
-      await target.reconnected();
-      const now = await target.acl(change.path);
-      if (now && sameAcl(now.acl, change.acl)) return;
-    }
   }
 }

@@ -156,6 +156,6 @@ function checkMatchesSnapshot(root: string, nodes: StatNode[], snapshot: Snapsho
 
 function snapshotVersions(snapshot: Snapshot): Map<string, number> {
   const versions = new Map<string, number>();
-  for (const [path, stamp] of snapshot.stamps.nodes) versions.set(path, stamp.version);
+  for (const [path, stamp] of snapshot.stamps.entries()) versions.set(path, stamp.version);
   return versions;
 }

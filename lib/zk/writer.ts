@@ -27,6 +27,11 @@ export interface WriterOptions {
   batchOps?: number;
   /** Batches sent before the first is answered. @default 4 */
   batchesInFlight?: number;
+  /**
+   * Operations held back before the first batch is sent, so that a small tree is read whole
+   * (and every problem found) before anything is written. @default 0
+   */
+  holdBackOps?: number;
   /** Total operations expected, for progress events. */
   total?: number;
   /** Progress phase name. @default "write" */
@@ -68,7 +73,9 @@ interface Batch {
 }
 
 /**
- * Batches operations into multis and sends them with reconciliation.
+ * Batches operations into multis and sends them with reconciliation. A producer either awaits
+ * `add` or calls `push` and honours `blocked()`/`drained()` (the writer is a walk's
+ * {@link Backpressure}): at most a few batches wait unsent, so memory does not grow with the tree.
  * @example
  * const writer = new TreeWriter(target);
  * for (const op of ops) await writer.add(op);
@@ -76,9 +83,15 @@ interface Batch {
  */
 export class TreeWriter {
   private current: Batch = { ops: [], bytes: multiFrameOverhead };
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly ready: Batch[] = [];
+  private queuedOps = 0;
+  private queuedBytes = 0;
+  private started: boolean;
+  private inFlight = 0;
+  private reconciling = 0;
   private recovery: Promise<void> = Promise.resolve();
   private failure: unknown = null;
+  private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private lastProgress = Number.NEGATIVE_INFINITY;
   private readonly summary: WriteSummary = {
     ops: 0,
@@ -90,6 +103,9 @@ export class TreeWriter {
   private readonly batchBytes: number;
   private readonly batchOps: number;
   private readonly maxInFlight: number;
+  private readonly holdBackOps: number;
+  private readonly capacityOps: number;
+  private readonly capacityBytes: number;
 
   constructor(
     private readonly session: ZkSession,
@@ -98,17 +114,51 @@ export class TreeWriter {
     this.batchBytes = options.batchBytes ?? 512 * 1024;
     this.batchOps = options.batchOps ?? 1000;
     this.maxInFlight = options.batchesInFlight ?? 4;
+    this.holdBackOps = options.holdBackOps ?? 0;
+    this.started = this.holdBackOps === 0;
+    this.capacityOps = this.holdBackOps + this.batchOps * 4;
+    this.capacityBytes = this.batchBytes * 8;
   }
 
-  /** Adds an operation; waits while the in-flight window is full. */
+  /** Operations applied so far (or, under dry-run, logged). */
+  get written(): number {
+    return this.summary.ops;
+  }
+
+  /** Adds an operation; waits while too many wait unsent. */
   async add(op: MultiOp): Promise<void> {
+    this.push(op);
+    if (this.blocked()) await this.drained();
+  }
+
+  /** Adds an operation without waiting; the producer should then honour `blocked()`. */
+  push(op: MultiOp): void {
     this.throwIfFailed();
     const bytes = multiOpBytes(op);
     const full =
       this.current.ops.length >= this.batchOps || this.current.bytes + bytes > this.batchBytes;
-    if (full && this.current.ops.length > 0) await this.dispatch();
+    if (full && this.current.ops.length > 0) this.seal();
     this.current.ops.push(op);
     this.current.bytes += bytes;
+    this.queuedOps++;
+    this.queuedBytes += bytes;
+    if (!this.started && this.queuedOps >= this.holdBackOps) this.started = true;
+    this.drive();
+  }
+
+  /** True while enough operations wait unsent that the producer should pause. */
+  blocked(): boolean {
+    return (
+      this.failure === null &&
+      (this.queuedOps >= this.capacityOps || this.queuedBytes >= this.capacityBytes)
+    );
+  }
+
+  /** Resolves once `blocked()` is false; rejects if a batch failed. */
+  drained(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (!this.blocked()) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   /**
@@ -116,29 +166,83 @@ export class TreeWriter {
    * @throws {ActionFailed} If a batch failed for a reason other than a lost connection.
    */
   async finish(): Promise<WriteSummary> {
-    if (this.current.ops.length > 0) await this.dispatch();
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    if (this.current.ops.length > 0) this.seal();
+    this.started = true;
+    this.drive();
+    await this.settled();
     await this.recovery.catch(() => {});
     this.throwIfFailed();
     this.progress(true);
     return this.summary;
   }
 
+  /**
+   * Drops what was not sent yet and waits for the batches on the wire.
+   * @returns the operations applied.
+   */
+  async stop(): Promise<number> {
+    this.ready.length = 0;
+    this.current = { ops: [], bytes: multiFrameOverhead };
+    this.queuedOps = 0;
+    this.queuedBytes = 0;
+    await this.settled();
+    return this.summary.ops;
+  }
+
+  /** Waits until nothing is queued, on the wire or being reconciled (or a batch failed). */
+  private async settled(): Promise<void> {
+    while (!this.failure && (this.ready.length > 0 || this.inFlight > 0 || this.reconciling > 0)) {
+      await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject })).catch(
+        () => {},
+      );
+    }
+  }
+
   private throwIfFailed(): void {
     if (this.failure) throw this.failure;
   }
 
-  private async dispatch(): Promise<void> {
-    const batch = this.current;
+  private seal(): void {
+    this.ready.push(this.current);
     this.current = { ops: [], bytes: multiFrameOverhead };
-    while (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
-    await this.recovery;
-    this.throwIfFailed();
-    const sent = this.send(batch).catch((error) => {
-      this.failure ??= error;
-    });
-    this.inFlight.add(sent);
-    sent.finally(() => this.inFlight.delete(sent));
+  }
+
+  /** Sends ready batches while the window allows and no batch is being reconciled. */
+  private drive(): void {
+    while (
+      this.started &&
+      !this.failure &&
+      this.reconciling === 0 &&
+      this.inFlight < this.maxInFlight &&
+      this.ready.length > 0
+    ) {
+      const batch = this.ready.shift() as Batch;
+      this.queuedOps -= batch.ops.length;
+      this.queuedBytes -= batch.bytes - multiFrameOverhead;
+      this.inFlight++;
+      this.send(batch)
+        .catch((error) => {
+          this.failure ??= error;
+        })
+        .finally(() => {
+          this.inFlight--;
+          this.drive();
+          this.wake();
+        });
+    }
+    this.wake();
+  }
+
+  /** Tells waiting producers (and `finish`) that something moved. */
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    if (!this.failure && this.blocked()) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) {
+      if (this.failure) w.reject(this.failure);
+      else w.resolve();
+    }
   }
 
   private async send(batch: Batch): Promise<void> {
@@ -156,7 +260,12 @@ export class TreeWriter {
 
   /** Reconciles batches one at a time, in the order they failed (their order of sending). */
   private reconcileInOrder(batch: Batch, error: ZkError): Promise<void> {
-    const step = this.recovery.then(() => this.reconcile(batch, error));
+    this.reconciling++;
+    const step = this.recovery
+      .then(() => this.reconcile(batch, error))
+      .finally(() => {
+        this.reconciling--;
+      });
     this.recovery = step.catch(() => {});
     return step;
   }
