@@ -39,6 +39,8 @@ export interface WalkOptions {
   window?: number;
   /** A consumer that cannot keep up (e.g. a writer): no new reads start while it is blocked. */
   backpressure?: Backpressure;
+  /** Stops the walk (it rejects with the signal's reason), e.g. when a parallel walk failed. */
+  signal?: AbortSignal;
 }
 
 /** Lets a slow consumer hold a walk back. */
@@ -169,6 +171,7 @@ async function walk(
   };
 
   const pump = () => {
+    if (options.signal?.aborted) abort(options.signal.reason);
     if (failure || waitingForDrain) return;
     const gate = options.backpressure;
     while (queued > 0 && active < window) {
