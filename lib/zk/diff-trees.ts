@@ -7,8 +7,8 @@
  * source (a copy's), the same source read also proves the source unchanged since.
  */
 import { UsageError } from "../errors.ts";
-import { describeEphemeral, type EphemeralNode } from "./node-type.ts";
 import { type Difference, NodePairs } from "./node-pairs.ts";
+import { describeEphemeral, type EphemeralNode } from "./node-type.ts";
 import type { ZkSession } from "./session.ts";
 import { StampComparer, stampFrom, type TreeStamps, type UnchangedResult } from "./stamps.ts";
 import { walkContent } from "./walk.ts";
