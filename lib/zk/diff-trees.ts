@@ -10,7 +10,7 @@ import { UsageError } from "../errors.ts";
 import { type Difference, NodePairs } from "./node-pairs.ts";
 import { describeEphemeral, type EphemeralNode } from "./node-type.ts";
 import type { ZkSession } from "./session.ts";
-import { StampComparer, stampFrom, type TreeStamps, type UnchangedResult } from "./stamps.ts";
+import { addStamp, StampComparer, stampFrom, TreeStamps, type UnchangedResult } from "./stamps.ts";
 import { walkContent } from "./walk.ts";
 
 export type { Difference } from "./node-pairs.ts";
@@ -27,6 +27,8 @@ export interface DiffResult {
   skippedEphemerals: { source: EphemeralNode[]; target: EphemeralNode[] };
   /** With `sourceStamps`: whether the source is unchanged since they were taken. */
   unchanged: UnchangedResult | null;
+  /** With `recordStamps`: the stamps of both trees as compared. */
+  stamps: { source: TreeStamps; target: TreeStamps } | null;
   durationMs: number;
 }
 
@@ -38,6 +40,8 @@ export interface DiffOptions {
   to?: string;
   /** Stamps of an earlier read of the source (e.g. `CopyResult.sourceStamps`) to check against. */
   sourceStamps?: TreeStamps;
+  /** Keep both trees' stamps as read (`DiffResult.stamps`), to prove later neither changed. */
+  recordStamps?: boolean;
 }
 
 /**
@@ -56,6 +60,9 @@ export async function diffTrees(
   const ephemerals = { source: [] as EphemeralNode[], target: [] as EphemeralNode[] };
   const stamps = options.sourceStamps ? new StampComparer(options.sourceStamps, from) : null;
   const stop = new AbortController();
+  const recorded = options.recordStamps
+    ? { source: new TreeStamps(from), target: new TreeStamps(to) }
+    : null;
   const read = (session: ZkSession, root: string, side: "source" | "target") =>
     session
       .allChildrenNumber(root)
@@ -65,6 +72,7 @@ export async function diffTrees(
           root,
           (node) => {
             if (side === "source") stamps?.see(node.path, stampFrom(node));
+            if (recorded) addStamp(recorded[side], node);
             if (node.type === "ephemeral") ephemerals[side].push(describeEphemeral(node));
             else pairs.see(side, root, node);
           },
@@ -92,6 +100,7 @@ export async function diffTrees(
     unchanged: changes
       ? { unchanged: changes.length === 0, nodes: stamps?.nodes ?? 0, changes }
       : null,
+    stamps: recorded,
     durationMs: Math.round(performance.now() - started),
   };
 }
