@@ -76,9 +76,14 @@ export async function diffTrees(
             if (node.type === "ephemeral") ephemerals[side].push(describeEphemeral(node));
             else pairs.see(side, root, node);
           },
-          { total: below === null ? null : below + 1, signal: stop.signal },
+          {
+            total: below === null ? null : below + 1,
+            signal: stop.signal,
+            backpressure: pairs.gate(side),
+          },
         ),
       )
+      .finally(() => pairs.finished(side))
       .catch((error) => {
         stop.abort(error);
         throw error;

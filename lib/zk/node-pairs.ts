@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { rebase } from "./address.ts";
 import type { Acl } from "./jute.ts";
 import { formatAcl, type ZNode } from "./node-type.ts";
+import type { Backpressure } from "./walk.ts";
 
 /** One difference, with the path relative to the compared roots (`/` is the root itself). */
 export interface Difference {
@@ -33,6 +34,8 @@ interface Summary {
 }
 
 const keptBytes = 1024;
+/** Nodes one side may hold waiting for their twins before its walk pauses for the other. */
+const maxAhead = 20_000;
 
 /**
  * Pairs nodes of a source walk and a target walk.
@@ -45,8 +48,35 @@ export class NodePairs {
   /** Nodes seen per side. */
   readonly count = { source: 0, target: 0 };
   private readonly waiting = new Map<string, Summary>();
+  private readonly ahead = { source: 0, target: 0 };
+  private readonly done = { source: false, target: false };
+  private wakers: (() => void)[] = [];
   private readonly differences: Difference[] = [];
   private readonly acls = new Map<Acl[], string>(); // keyed by the shared lists walks return
+
+  /**
+   * Holds back the walk of `side` while it is far ahead of the other one (and the other one is
+   * not: so the two never wait for each other, whatever the trees hold).
+   */
+  gate(side: Side): Backpressure {
+    const other: Side = side === "source" ? "target" : "source";
+    const blocked = () =>
+      this.ahead[side] > maxAhead && this.ahead[other] <= maxAhead && !this.done[other];
+    return {
+      blocked,
+      drained: () =>
+        new Promise<void>((resolve) => {
+          const check = () => (blocked() ? this.wakers.push(check) : resolve());
+          check();
+        }),
+    };
+  }
+
+  /** Marks the walk of `side` as finished (the other one need not wait for it any more). */
+  finished(side: Side): void {
+    this.done[side] = true;
+    this.wake();
+  }
 
   /** Takes one (non-ephemeral) node of `side`, read under `root`. */
   see(side: Side, root: string, node: ZNode): void {
@@ -55,6 +85,8 @@ export class NodePairs {
     const twin = this.waiting.get(path);
     if (twin && twin.side !== side) {
       this.waiting.delete(path);
+      this.ahead[twin.side]--;
+      if (this.wakers.length > 0) this.wake();
       const mine = this.summarize(side, node, twin.data instanceof Buffer ? "view" : "hash");
       if (side === "source") this.compare(path, mine, twin);
       else this.compare(path, twin, mine);
@@ -64,6 +96,8 @@ export class NodePairs {
       path,
       this.summarize(side, node, node.data.length <= keptBytes ? "copy" : "hash"),
     );
+    this.ahead[side]++;
+    if (this.wakers.length > 0) this.wake();
   }
 
   /** Every difference, sorted by path; nodes without a twin are missing or extra. */
@@ -75,6 +109,12 @@ export class NodePairs {
     }
     this.waiting.clear();
     return this.differences.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  private wake(): void {
+    const wakers = this.wakers;
+    this.wakers = [];
+    for (const waker of wakers) waker();
   }
 
   private compare(path: string, source: Summary, target: Summary): void {

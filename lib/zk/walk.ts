@@ -214,7 +214,11 @@ async function walk(
     }
     summary.nodes++;
     summary.bytes += node.data.length;
-    const names = node.path === "/" ? children.filter((name) => name !== "zookeeper") : children;
+    // Sorted, so that two walks of equal trees visit them in the same order (a diff pairs nodes
+    // as they come); the server lists children in hash-set order.
+    const names = (
+      node.path === "/" ? children.filter((name) => name !== "zookeeper") : children
+    ).sort();
     if (names.length > 0) {
       pending.push({ parent: node.path, names, next: 0 });
       queued += names.length;

@@ -7,6 +7,7 @@
  */
 import { ActionFailed, PreconditionFailed } from "../errors.ts";
 import type { Acl } from "./jute.ts";
+import { formatBytes } from "./events.ts";
 import { createFlagsOf, nodeTypeOf, sameAcl, ttlOf } from "./node-type.ts";
 import {
   Code,
@@ -276,8 +277,12 @@ export class TreeWriter {
     let error = firstError;
     let ops = batch.ops;
     let definitive = 0;
+    // Connections dropped on this request while the server applied none of it: a server that
+    // refuses the request itself (jute.maxbuffer, heap) does that every time; a network does not.
+    let refusals = 0;
     for (let attempt = 0; attempt < 20; attempt++) {
-      if (isConnectionError(error)) await this.session.reconnected();
+      const dropped = isConnectionError(error);
+      if (dropped) await this.reconnectedWhileWriting();
       else definitive++;
       // A new session may sit on a follower that has not seen our last writes yet.
       await this.session.syncPrimary(ops[0]?.path ?? "/");
@@ -285,11 +290,13 @@ export class TreeWriter {
       const pending = ops.filter((_, i) => !applied[i]);
       this.summary.foundApplied += ops.length - pending.length;
       this.summary.ops += ops.length - pending.length;
+      refusals = dropped && pending.length === ops.length ? refusals + 1 : 0;
       ops = pending;
       if (ops.length === 0) return this.progress(false);
       // A definitive error may come from a reply that raced our read-back: send once more, then give up.
       if (definitive >= 2) throw this.failed(error);
       const bytes = ops.reduce((sum, op) => sum + multiOpBytes(op), multiFrameOverhead);
+      if (refusals >= 3) throw this.refused(ops, bytes, refusals, error);
       try {
         const results = await this.session.multi(ops, bytes);
         const failed = failedOp(results, ops);
@@ -338,6 +345,35 @@ export class TreeWriter {
     this.summary.batches++;
     this.summary.bytes += batch.bytes;
     this.progress(false);
+  }
+
+  /** Waits for the ensemble to answer again; if it does not, says what may have killed it. */
+  private async reconnectedWhileWriting(): Promise<void> {
+    try {
+      await this.session.reconnected();
+    } catch (error) {
+      if (!(error instanceof ActionFailed)) throw error;
+      throw new ActionFailed(
+        `${error.message} while writing to it (${this.summary.ops} operations applied)`,
+        {
+          hint: `If its servers exited, look in their logs for java.lang.OutOfMemoryError (the heap is too small for the tree: raise -Xmx) or "Len error" (a request above jute.maxbuffer). ${this.options.hint ?? ""}`.trim(),
+          cause: error.cause,
+        },
+      );
+    }
+  }
+
+  /** The server drops the connection on this request every time: it refuses the request. */
+  private refused(ops: readonly MultiOp[], bytes: number, times: number, error: ZkError): Error {
+    const first = ops[0]?.path ?? "";
+    const last = ops[ops.length - 1]?.path ?? "";
+    return new ActionFailed(
+      `Cannot write to ${this.session.label} (${this.session.address.connect}): the server closed the connection ${times} times in a row on the same ${formatBytes(bytes)} request (a multi of ${ops.length} operations, ${first} … ${last}) and applied none of it; ${this.summary.ops} operations had been applied`,
+      {
+        hint: `The server refuses the request itself. Its log says why: "Len error" means the request is above its jute.maxbuffer (raise -Djute.maxbuffer on every server of that ensemble and restart them); java.lang.OutOfMemoryError means its heap is too small for the tree (raise -Xmx). ${this.options.hint ?? ""}`.trim(),
+        cause: error,
+      },
+    );
   }
 
   private failed(error: ZkError): Error {

@@ -1,7 +1,7 @@
 /**
  * The sandbox CLI (a checkout feature, not part of the binary):
  *
- *   bun tests/sandbox/cli.ts up --dir DIR [--metas 3] [--replicas 5] [--tables 20] [--pegasus 2.6|2.5]
+ *   bun tests/sandbox/cli.ts up --dir DIR [--metas 3] [--replicas 5] [--tables 20] [--partitions N] [--pegasus 2.6|2.5]
  *   bun tests/sandbox/cli.ts down --dir DIR
  *   bun tests/sandbox/cli.ts status --dir DIR
  *   bun tests/sandbox/cli.ts start-meta|stop-meta|status-meta --dir DIR --task N
@@ -29,7 +29,7 @@ function flag(name: string, fallback?: string): string {
 
 function usage(problem: string): never {
   process.stderr.write(
-    `${problem}\nusage: bun tests/sandbox/cli.ts up|down|status --dir DIR [--metas N] [--replicas N] [--tables N] [--pegasus 2.6|2.5]\n`,
+    `${problem}\nusage: bun tests/sandbox/cli.ts up|down|status --dir DIR [--metas N] [--replicas N] [--tables N] [--partitions N] [--pegasus 2.6|2.5]\n`,
   );
   process.exit(2);
 }
@@ -91,6 +91,7 @@ switch (command) {
       metas: count("metas", 3),
       replicas: count("replicas", 5),
       tables: count("tables", 20),
+      partitions: args.includes("--partitions") ? count("partitions", 4) : undefined,
       version: version(),
     });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);

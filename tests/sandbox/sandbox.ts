@@ -47,6 +47,8 @@ export interface SandboxOptions {
   replicas?: number;
   /** Tables created besides the default `stat` table. @default 20 */
   tables?: number;
+  /** Partitions of each of those tables (e.g. 256 for a 257k-znode tree). @default 4 or 8, alternating */
+  partitions?: number;
   /** @default "2.6" */
   version?: PegasusVersion;
   /**
@@ -226,7 +228,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     );
     await Promise.all(
       tables.map((name, i) =>
-        sandbox.rpc("create_app", { app_name: name, partition_count: i % 2 === 0 ? 4 : 8 }),
+        sandbox.rpc("create_app", {
+          app_name: name,
+          partition_count: options.partitions ?? (i % 2 === 0 ? 4 : 8),
+        }),
       ),
     );
     await sandbox.waitHealthy(30_000);
