@@ -31,6 +31,8 @@ export interface CopyOptions {
   writer?: WriterOptions;
   /** Also stream every node read to this snapshot file (the backup before a copy): one read. */
   snapshot?: string;
+  /** Keep the source's stamps (`sourceStamps`; empty when false). @default true */
+  keepStamps?: boolean;
 }
 
 /** What a copy (or restore) did; under dry-run, what it would do. */
@@ -76,6 +78,7 @@ export async function copyTree(
   const below = await source.allChildrenNumber(from);
   const total = below === null ? null : below + 1;
   const stamps = new TreeStamps(from);
+  const keepStamps = options.keepStamps ?? true;
   const sink = new TreeSink(target, from, to, state, { ...options, total });
   const snapshot = options.snapshot
     ? new SnapshotWriter(options.snapshot, { root: from, ensemble: source.address.connect })
@@ -86,7 +89,7 @@ export async function copyTree(
       source,
       from,
       (node) => {
-        addStamp(stamps, node);
+        if (keepStamps) addStamp(stamps, node);
         snapshot?.add(node);
         sink.add(node);
       },

@@ -30,6 +30,7 @@ const noRow = -1;
 export class TreeStamps {
   private rows = 0;
   private parent = new Int32Array(1024);
+  private hashes = new Int32Array(1024);
   private names: string[] = [];
   private czxid = new BigInt64Array(1024);
   private mzxid = new BigInt64Array(1024);
@@ -51,8 +52,9 @@ export class TreeStamps {
   /** Records (or replaces) the stamp of `path`. */
   set(path: string, stamp: Stamp): void {
     const rel = this.relative(path);
-    let row = this.find(rel);
-    if (row === noRow) row = this.append(rel);
+    const h = hash(rel);
+    let row = this.find(rel, h);
+    if (row === noRow) row = this.append(rel, h);
     this.czxid[row] = stamp.czxid;
     this.mzxid[row] = stamp.mzxid;
     this.version[row] = stamp.version;
@@ -76,7 +78,8 @@ export class TreeStamps {
     if (path !== this.root && !path.startsWith(this.root === "/" ? "/" : `${this.root}/`)) {
       return noRow;
     }
-    return this.find(this.relative(path));
+    const rel = this.relative(path);
+    return this.find(rel, hash(rel));
   }
 
   /** The stamp at a row. */
@@ -128,16 +131,16 @@ export class TreeStamps {
     );
   }
 
-  private find(rel: string): number {
+  private find(rel: string, h: number): number {
     const mask = this.slots.length - 1;
-    for (let slot = hash(rel) & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const row = this.slots[slot] as number;
       if (row === noRow) return noRow;
       if (this.matches(row, rel, rel.length)) return row;
     }
   }
 
-  private append(rel: string): number {
+  private append(rel: string, h: number): number {
     if (this.rows === this.parent.length) this.grow();
     const row = this.rows++;
     const cut = rel.lastIndexOf("/");
@@ -146,14 +149,15 @@ export class TreeStamps {
     if (parentRel !== null) {
       if (parentRel === this.lastParentPath && this.lastParentRow !== noRow)
         up = this.lastParentRow;
-      else up = this.find(parentRel);
+      else up = this.find(parentRel, hash(parentRel));
       this.lastParentPath = parentRel;
       this.lastParentRow = up;
     }
     this.parent[row] = up;
+    this.hashes[row] = h;
     this.names[row] = up === noRow ? rel : this.intern(rel.slice(cut + 1));
     if (this.rows * 2 > this.slots.length) this.rehash();
-    else this.place(rel, row);
+    else this.place(h, row);
     return row;
   }
 
@@ -164,16 +168,16 @@ export class TreeStamps {
     return name;
   }
 
-  private place(rel: string, row: number): void {
+  private place(h: number, row: number): void {
     const mask = this.slots.length - 1;
-    let slot = hash(rel) & mask;
+    let slot = h & mask;
     while (this.slots[slot] !== noRow) slot = (slot + 1) & mask;
     this.slots[slot] = row;
   }
 
   private rehash(): void {
     this.slots = new Int32Array(this.slots.length * 2).fill(noRow);
-    for (let row = 0; row < this.rows; row++) this.place(this.relativeAt(row), row);
+    for (let row = 0; row < this.rows; row++) this.place(this.hashes[row] as number, row);
   }
 
   private grow(): void {
@@ -183,6 +187,7 @@ export class TreeStamps {
       return to;
     };
     this.parent = widen(this.parent, new Int32Array(size));
+    this.hashes = widen(this.hashes, new Int32Array(size));
     this.czxid = widen(this.czxid, new BigInt64Array(size));
     this.mzxid = widen(this.mzxid, new BigInt64Array(size));
     this.version = widen(this.version, new Int32Array(size));

@@ -8,6 +8,7 @@
 import { ActionFailed } from "../errors.ts";
 import { joinPath } from "./address.ts";
 import { type Acl, JuteReader, type JuteWriter, type Stat } from "./jute.ts";
+import { collectGarbage } from "./memory.ts";
 import { type NodeType, nodeTypeOf, ttlOf, type ZNode } from "./node-type.ts";
 import { Code, hasCode, Op, readChildren, writePathNoWatch, ZkError } from "./protocol.ts";
 import type { ZkSession } from "./session.ts";
@@ -151,9 +152,7 @@ async function walk(
     const now = performance.now();
     if (!force && now - lastProgress < 200) return;
     lastProgress = now;
-    // Socket chunks and reply copies live outside the JS heap, so the collector hardly feels
-    // them; a young-generation pass every 200 ms lets their memory be reused sooner.
-    Bun.gc(false);
+    collectGarbage();
     session.log({
       kind: "zk-progress",
       ensemble: session.label,
@@ -373,7 +372,9 @@ function encodeReads(w: JuteWriter, items: Waiting[]): void {
 
 /** Decodes a multiRead reply; node data are views into one copy of the reply (one allocation). */
 function decodeReads(reply: JuteReader): ReadResult[] {
-  const r = new JuteReader(Buffer.from(reply.buf.subarray(reply.pos, reply.end)));
+  const copy = Buffer.allocUnsafe(reply.end - reply.pos);
+  reply.buf.copy(copy, 0, reply.pos, reply.end);
+  const r = new JuteReader(copy);
   const results: ReadResult[] = [];
   for (;;) {
     const type = r.int();

@@ -6,8 +6,8 @@
  * is written twice and nothing is skipped.
  */
 import { ActionFailed, PreconditionFailed } from "../errors.ts";
-import type { Acl } from "./jute.ts";
 import { formatBytes } from "./events.ts";
+import type { Acl } from "./jute.ts";
 import { createFlagsOf, nodeTypeOf, sameAcl, ttlOf } from "./node-type.ts";
 import {
   Code,
