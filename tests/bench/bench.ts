@@ -9,7 +9,10 @@
  * an untimed copy, diff and rmr of a small tree, as a production ensemble that has served for a
  * while would be.
  *
- *   npm run bench [-- --tables 100 --partitions 256] [--scale 10]
+ * With `--verify`, each copy is also compared node by node by a second, independent reader
+ * (node-zookeeper-client, `second-reader.ts`).
+ *
+ *   npm run bench [-- --tables 100 --partitions 256] [--scale 10] [--verify]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -22,12 +25,14 @@ import { openAcl } from "../../lib/zk/jute.ts";
 import { CreateFlags, type MultiOp } from "../../lib/zk/protocol.ts";
 import { startZooKeepers, stopZooKeepers } from "../harness/zookeeper.ts";
 import { pegasusTree } from "./pegasus-tree.ts";
+import { compareWithSecondClient } from "./second-reader.ts";
 
 const { values } = parseArgs({
   options: {
     tables: { type: "string", default: "100" },
     partitions: { type: "string", default: "256" },
     scale: { type: "string", default: "1" },
+    verify: { type: "boolean", default: false },
   },
 });
 const root = join(import.meta.dir, "../..");
@@ -142,6 +147,22 @@ async function benchOnce(
     const dst = `${targetServer.connectString}${tree.root}`;
     const file = join(work, `${tables}.zksnap`);
     const copy = expectExit("zk copy", await zk("copy", src, dst), 0);
+    if (values.verify) {
+      const started = performance.now();
+      const second = await compareWithSecondClient(
+        sourceServer.connectString,
+        targetServer.connectString,
+        tree.root,
+      );
+      if (second.mismatches.length > 0) {
+        throw new Error(
+          `the second reader disagrees:\n${second.mismatches.slice(0, 20).join("\n")}`,
+        );
+      }
+      console.log(
+        `second reader (node-zookeeper-client): ${second.nodes} znodes identical (${formatMs(performance.now() - started)})`,
+      );
+    }
     const diff = expectExit("zk diff", await zk("diff", src, dst), 0);
     const snapshot = expectExit("zk snapshot", await zk("snapshot", src, "-o", file), 0);
     const rmr = expectExit("zk rmr", await zk("rmr", dst), 0);

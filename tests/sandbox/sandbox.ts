@@ -234,7 +234,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         }),
       ),
     );
-    await sandbox.waitHealthy(30_000);
+    // A large tree (e.g. 1000 tables × 256 partitions) takes the simulated cluster minutes.
+    const partitionCount = tables.length * (options.partitions ?? 6);
+    await sandbox.waitHealthy(Math.max(30_000, partitionCount * 2));
     loadInventory(inventoryFile);
   } catch (error) {
     await sandbox.stop();
