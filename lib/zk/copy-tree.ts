@@ -97,8 +97,7 @@ export async function copyTree(
     );
   } catch (error) {
     snapshot?.abandon();
-    await sink.abandon();
-    throw error;
+    throw await sink.abandon(error);
   }
   const saved = snapshot?.finish();
   const result = await sink.finish();

@@ -42,8 +42,7 @@ export async function restoreSnapshot(
       if (sink.blocked()) await sink.drained();
     }
   } catch (error) {
-    await sink.abandon();
-    throw error;
+    throw await sink.abandon(error);
   }
   const result = await sink.finish();
   return {

@@ -5,7 +5,7 @@
  * reader and the writer. The first problem (a conflict, an oversize znode) stops the writing;
  * the rest of the source is still planned so that every problem is reported at once.
  */
-import { ActionFailed, PreconditionFailed, type ToolError } from "../errors.ts";
+import { ActionFailed, PreconditionFailed, ToolError } from "../errors.ts";
 import { sameAcl, type ZNode } from "./node-type.ts";
 import {
   type AclChange,
@@ -103,9 +103,20 @@ export class TreeSink implements Backpressure {
     };
   }
 
-  /** Stops writing after a failed read; waits for the batches already sent. */
-  async abandon(): Promise<void> {
-    await this.writer.stop();
+  /**
+   * Stops writing after a failed read; waits for the batches already sent. A read error after
+   * part of the tree was written is rethrown saying so, and how to complete the copy.
+   */
+  async abandon(error: unknown): Promise<unknown> {
+    const written = await this.writer.stop();
+    if (written === 0 || !(error instanceof ToolError)) return error;
+    return new ActionFailed(
+      `${error.message}; ${written} znode(s) had been written to the target (a partial copy)`,
+      {
+        hint: `${error.hint ?? "Fix the cause"}; then complete the copy with --overwrite`,
+        cause: error.cause,
+      },
+    );
   }
 
   private problems(written: number): ToolError {
