@@ -25,6 +25,7 @@ import {
   targetEqualsSource,
   targetRootIsFree,
 } from "../runbook/tree-checks.ts";
+import { withRunbookHint } from "../runbook/zk-hints.ts";
 
 const copyTreeStep: Step<MigrationContext> = {
   id: "copy/03-copy-tree",
@@ -47,6 +48,8 @@ const copyTreeStep: Step<MigrationContext> = {
       overwrite: retry,
       mirror: retry,
       snapshot,
+    }).catch((error) => {
+      throw withRunbookHint(error, "copy/03-copy-tree");
     });
     if (copy.snapshot) {
       ctx.log({
@@ -57,7 +60,7 @@ const copyTreeStep: Step<MigrationContext> = {
     const skipped = copy.skippedEphemerals.map((e) => e.path.slice(root.length + 1)).join(", ");
     ctx.log({
       kind: "info",
-      message: `  ${ctx.dryRun ? "would copy" : "copied"} ${copy.read - copy.skippedEphemerals.length} znodes (${copy.created} created, ${copy.updated} updated, ${copy.deleted} deleted, ${copy.unchanged} unchanged)${skipped ? `; ephemerals left out: ${skipped}` : ""}`,
+      message: `  ${ctx.dryRun ? "would copy" : "copied"} ${copy.read - copy.skippedEphemerals.length} znodes${parents(copy.createdParents)} (${copy.created + copy.createdParents.length} created, ${copy.updated} updated, ${copy.deleted} deleted, ${copy.unchanged} unchanged)${skipped ? `; ephemerals left out: ${skipped}` : ""}`,
     });
     if (ctx.dryRun) return;
     const diff = await compareTrees(ctx, copy.sourceStamps);
@@ -85,6 +88,12 @@ const copyTreeStep: Step<MigrationContext> = {
   },
   postconditions: [targetEqualsSource, appsUnlockedOn("target")],
 };
+
+/** The root's missing ancestors are created too: say so, or the create count looks one too many. */
+function parents(created: readonly string[]): string {
+  if (created.length === 0) return "";
+  return ` plus ${created.length} missing parent${created.length > 1 ? "s" : ""} (${created.join(", ")})`;
+}
 
 export default copyTreeStep;
 if (import.meta.main) await runAlone(copyTreeStep, "copy");

@@ -37,7 +37,7 @@ export async function compareWithSecondClient(
             if (a === "ephemeral") return;
             nodes++;
             if (!b || b === "ephemeral") return void mismatches.push(`${path}: missing`);
-            if (!a || !a.data.equals(b.data)) mismatches.push(`${path}: data`);
+            if (!a?.data.equals(b.data)) mismatches.push(`${path}: data`);
             if (a && a.acl !== b.acl) mismatches.push(`${path}: acl`);
             const extra = b.children.filter((name) => !a?.children.includes(name));
             for (const name of extra) mismatches.push(`${join(path, name)}: extra`);
