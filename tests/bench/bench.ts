@@ -24,6 +24,7 @@ import { openSession, parseTreeAddress, TreeWriter, type ZkSession } from "../..
 import { openAcl } from "../../lib/zk/jute.ts";
 import { CreateFlags, type MultiOp } from "../../lib/zk/protocol.ts";
 import { startZooKeepers, stopZooKeepers } from "../harness/zookeeper.ts";
+import { blindWork } from "./blind-work.ts";
 import { pegasusTree } from "./pegasus-tree.ts";
 import { compareWithSecondClient } from "./second-reader.ts";
 
@@ -169,6 +170,8 @@ async function benchOnce(
     const restore = expectExit("zk restore", await zk("restore", file, dst), 0);
     const again = expectExit("zk diff after restore", await zk("diff", src, dst), 0);
     const refused = expectExit("zk rmr with a live LOCKNODE", await zk("rmr", src), 1);
+    expectExit("zk rmr before the runbook's blind work", await zk("rmr", dst), 0);
+    const blind = await blindWork(source, target, tree.root, file);
     rmSync(file, { force: true });
     const rate = (ms: number) =>
       `${Math.round((znodes / ms) * 1000).toLocaleString("en-US")} znodes/s`;
@@ -191,6 +194,12 @@ async function benchOnce(
         run: refused,
         ms: refused.ms,
         note: "refused, exit 1",
+      },
+      {
+        what: "copy/03 + copy/04 ZooKeeper work (blind)",
+        run: null,
+        ms: blind.totalMs,
+        note: `copy + snapshot ${formatMs(blind.copyMs)}, diff + unchanged proof ${formatMs(blind.diffMs)}, 2 stamp checks ${formatMs(blind.stampChecksMs)}`,
       },
     ];
     for (const row of rows) {
