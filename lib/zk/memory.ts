@@ -8,13 +8,18 @@
 /** Heap use below which only young objects are collected. */
 const fullCollectionBytes = 96 * 1024 * 1024;
 let liveAfterFull = 0;
+let lastRun = Number.NEGATIVE_INFINITY;
 
 /**
- * Called every ~200 ms by walks: a young-generation pass, or a full collection once the heap
- * has grown past 96 MB and twice what was live after the last one.
- * @example setInterval(collectGarbage, 200);
+ * Called as walks and writers report progress, acting at most every 200 ms: a young-generation
+ * pass, or a full collection once the heap has grown past 96 MB and twice what was live after
+ * the last one.
+ * @example collectGarbage();
  */
 export function collectGarbage(): void {
+  const now = performance.now();
+  if (now - lastRun < 200) return;
+  lastRun = now;
   const used = process.memoryUsage().heapUsed;
   if (used < Math.max(fullCollectionBytes, liveAfterFull * 2)) {
     Bun.gc(false);

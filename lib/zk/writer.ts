@@ -8,6 +8,7 @@
 import { ActionFailed, PreconditionFailed } from "../errors.ts";
 import { formatBytes } from "./events.ts";
 import type { Acl } from "./jute.ts";
+import { collectGarbage } from "./memory.ts";
 import { createFlagsOf, nodeTypeOf, sameAcl, ttlOf } from "./node-type.ts";
 import {
   Code,
@@ -391,6 +392,7 @@ export class TreeWriter {
     const now = performance.now();
     if (!force && now - this.lastProgress < 200) return;
     this.lastProgress = now;
+    collectGarbage(); // a restore reads no tree: its writer is what reports progress
     this.session.log({
       kind: "zk-progress",
       ensemble: this.session.label,
