@@ -8,6 +8,7 @@ import type { MigrationContext } from "./context.ts";
 import { clusterHealth } from "./health.ts";
 import { ensembleOf, readMetaConfig } from "./meta-configs.ts";
 import { followerMetas, leaderMeta, metaProcesses } from "./metas.ts";
+import { readMinosConfig } from "./minos-configs.ts";
 
 type MigrationCheck = Check<MigrationContext>;
 
@@ -122,20 +123,49 @@ export const leaderIsBlind: MigrationCheck = {
   },
 };
 
-/** Every meta config's `[zookeeper] hosts_list` names `ensemble`. */
+/**
+ * Every meta config's `[zookeeper] hosts_list` (and, for minos, the minos config's) names
+ * `ensemble`. Every file is read even when one fails, so the evidence names them all.
+ */
 export function everyConfigPointsAt(ensemble: "source" | "target"): MigrationCheck {
   return {
     title: `Every meta config's [zookeeper] hosts_list is the ${ensemble} ensemble`,
     observe: async (ctx) => {
-      const files = await Promise.all(ctx.inventory.metaServers.map((m) => readMetaConfig(ctx, m)));
-      const wrong = files.filter((f) => ensembleOf(ctx, f) !== ensemble);
+      const reads = await Promise.allSettled([
+        ...ctx.inventory.metaServers.map(async (m) => {
+          const file = await readMetaConfig(ctx, m);
+          return {
+            where: file.config.file,
+            hosts: file.settings.zookeeperHosts,
+            points: ensembleOf(ctx, file),
+          };
+        }),
+        readMinosConfig(ctx).then((minos) =>
+          minos
+            ? { where: minos.where, hosts: minos.hostsList.value, points: minos.points }
+            : undefined,
+        ),
+      ]);
+      const wrong: string[] = [];
+      let count = 0;
+      for (const read of reads) {
+        if (read.status === "rejected") {
+          wrong.push(
+            read.reason instanceof Error
+              ? (read.reason.message.split("\n")[0] as string)
+              : String(read.reason),
+          );
+        } else if (read.value) {
+          count++;
+          if (read.value.points !== ensemble)
+            wrong.push(`${read.value.where}: hosts_list = ${read.value.hosts}`);
+        }
+      }
       return {
         ok: wrong.length === 0,
         evidence: wrong.length
-          ? wrong
-              .map((f) => `${f.config.file}: hosts_list = ${f.settings.zookeeperHosts}`)
-              .join("; ")
-          : `${files.length} configs use ${ctx.inventory.zookeeper[ensemble]}`,
+          ? wrong.join("; ")
+          : `${count} configs use ${ctx.inventory.zookeeper[ensemble]}`,
       };
     },
   };

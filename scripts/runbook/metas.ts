@@ -3,10 +3,12 @@
  * the same answer), which follow, and idempotent stop/start that wait for the process state.
  */
 import { ActionFailed } from "../../lib/errors.ts";
+import type { Output } from "../../lib/hosts.ts";
 import type { MetaServer } from "../../lib/inventory.ts";
-import { isMetaRunning, startMeta, stopMeta } from "../../lib/meta-control.ts";
+import { isMetaRunning, metaStatus, startMeta, stopMeta } from "../../lib/meta-control.ts";
 import { HostIdentities } from "../../lib/shell/index.ts";
 import { waitUntil } from "../../lib/step.ts";
+import type { Observation } from "../../lib/wait-for.ts";
 import type { MigrationContext } from "./context.ts";
 
 /**
@@ -71,6 +73,9 @@ export function ensureMetaStarted(ctx: MigrationContext, meta: MetaServer): Prom
   return ensureMetaIs(ctx, meta, true);
 }
 
+/** A started meta that reports stopped this long has exited: waiting longer cannot help. */
+const exitedAfterMs = 3_000;
+
 async function ensureMetaIs(
   ctx: MigrationContext,
   meta: MetaServer,
@@ -80,18 +85,59 @@ async function ensureMetaIs(
   if (!ctx.dryRun && (await isMetaRunning(hosts, inventory, meta)) === running) return;
   await (running ? startMeta : stopMeta)(hosts, inventory, meta);
   const wanted = running ? "running" : "stopped";
+  const startReturned = Date.now();
   await waitUntil(
     ctx,
     async () => {
-      const now = await isMetaRunning(hosts, inventory, meta);
+      const status = await metaStatus(hosts, inventory, meta);
+      const exited = running && !status.running && Date.now() - startReturned >= exitedAfterMs;
       return {
-        ok: now === running,
-        evidence: `meta ${meta.address} ${now ? "running" : "stopped"}`,
+        ok: status.running === running,
+        evidence: `meta ${meta.address} ${status.running ? "running" : "stopped"}`,
+        ...(exited ? { giveUp: new MetaExited(meta, status.output) } : {}),
       };
     },
     running ? inventory.timeouts.metaStartMs : inventory.timeouts.metaStopMs,
     `meta ${meta.address} ${wanted}`,
   );
+}
+
+/**
+ * A meta that should run does not: its process exited (a config it cannot use, a crash). The
+ * message quotes its status command's output, which for systemd, minos and the sandbox shows how
+ * it ended and the tail of its log.
+ */
+export class MetaExited extends ActionFailed {
+  constructor(meta: MetaServer, status: Output) {
+    const said = `${status.stdout}${status.stderr}`.trimEnd().split("\n").slice(-20);
+    super(
+      `Meta ${meta.address} on ${meta.host} exited after it was started: \`${status.line}\` exits ${status.exitCode}${said.join("") ? `:\n  ${said.join("\n  ")}` : " and prints nothing"}`,
+      {
+        hint: "Its log says why (often a config value it cannot use; the original configs are in the state dir's backups/configs/). Fix that, then run again: the step starts it again. Raising timeouts will not help.",
+      },
+    );
+  }
+}
+
+/**
+ * Evidence that every meta in `metas` still runs, or a `giveUp` naming the first that exited;
+ * used by long waits (health) so a dead leader fails the wait at once.
+ */
+export async function metasStillRunning(
+  ctx: MigrationContext,
+  metas: MetaServer[],
+): Promise<Observation | undefined> {
+  for (const meta of metas) {
+    const status = await metaStatus(ctx.hosts, ctx.inventory, meta);
+    if (!status.running) {
+      return {
+        ok: false,
+        evidence: `meta ${meta.address} stopped`,
+        giveUp: new MetaExited(meta, status.output),
+      };
+    }
+  }
+  return undefined;
 }
 
 /** Observes which metas run: `{ running, stopped }` by address. */

@@ -10,7 +10,7 @@
  *
  * `up` prints the inventory's path last. The meta commands are what the inventory's
  * `meta_control` calls, as minos or systemd would be called; `status-*` exits 0 while the
- * process runs and 3 when it does not (like `systemctl is-active`). The processes themselves run
+ * process runs and 3 when it does not (like `systemctl status`, which also prints the tail of the log). The processes themselves run
  * as `run-meta`, `run-replica` and `shell` (the latter through `DIR/run.sh shell …`).
  * With `PZM_SANDBOX_OWNER=<pid>` in the environment, everything `up` starts exits once that
  * process is gone (the tests use it, so a crashed test run leaves nothing behind).
