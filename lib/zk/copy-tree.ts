@@ -56,8 +56,10 @@ export interface CopyResult extends SinkResult {
  * Copies every znode under `from` on `source` to `to` on `target`: data byte for byte, ACLs, and
  * node types (containers and TTL nodes as what they are); ephemeral nodes are skipped and listed.
  * The target must not hold the subtree yet unless `overwrite`; nothing is deleted unless `mirror`.
- * @throws {PreconditionFailed} Non-empty target, conflicting nodes, or oversize znodes; nothing written.
- * @throws {ActionFailed} A write failed, or an ensemble stayed unreachable (a partial copy may remain:
+ * @throws {PreconditionFailed} Non-empty target; or conflicting, oversize or unreadable nodes found
+ *   before the first write (always so in a tree of up to 2,000 nodes); nothing written.
+ * @throws {ActionFailed} The same found after writing began, a failed write, or an ensemble that
+ *   stayed unreachable (a partial copy may remain:
  *   rerun with `overwrite` to complete it).
  * @example const result = await copyTree(source, target, { from: "/pegasus/c1", to: "/pegasus/c1" });
  */

@@ -16,7 +16,8 @@ export type RestoreResult = Omit<CopyResult, "sourceStamps" | "vanished" | "snap
 /**
  * Writes the tree of snapshot `file` to `to` (default: the snapshot's own root) on `target`.
  * @throws {UsageError} If the file is not a whole, unedited snapshot.
- * @throws {PreconditionFailed} Non-empty target without `overwrite`, or conflicts; nothing written.
+ * @throws {PreconditionFailed} Non-empty target without `overwrite`, or conflicts found before the
+ *   first write; nothing written. {ActionFailed} when found later (a partial restore remains).
  * @example await restoreSnapshot(newZk, "c1.zksnap");
  */
 export async function restoreSnapshot(
