@@ -56,11 +56,11 @@ export interface CopyResult extends SinkResult {
  * Copies every znode under `from` on `source` to `to` on `target`: data byte for byte, ACLs, and
  * node types (containers and TTL nodes as what they are); ephemeral nodes are skipped and listed.
  * The target must not hold the subtree yet unless `overwrite`; nothing is deleted unless `mirror`.
- * @throws {PreconditionFailed} Non-empty target; or conflicting, oversize or unreadable nodes found
- *   before the first write (always so in a tree of up to 2,000 nodes); nothing written.
- * @throws {ActionFailed} The same found after writing began, a failed write, or an ensemble that
- *   stayed unreachable (a partial copy may remain:
- *   rerun with `overwrite` to complete it).
+ * @throws {PreconditionFailed} Non-empty target; or conflicting or oversize nodes found before the
+ *   first write (always so in a tree of up to 2,000 nodes); nothing written.
+ * @throws {ActionFailed} The same found after writing began, a node it may not read, a failed
+ *   write, or an ensemble that stayed unreachable (a partial copy may remain: rerun with
+ *   `overwrite` to complete it; the message says how many znodes were written).
  * @example const result = await copyTree(source, target, { from: "/pegasus/c1", to: "/pegasus/c1" });
  */
 export async function copyTree(
