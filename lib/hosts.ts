@@ -266,6 +266,20 @@ export function posixQuote(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
+/**
+ * The environment every local command gets, whether the binary or a step script run alone started
+ * us. With SHLVL unset and stdin a socket (Bun's child stdio), bash believes rshd started it and
+ * sources ~/.bashrc into every command; a bastion's cron or `env -i` may also leave no PATH.
+ * @example commandEnvironment({}).SHLVL // "1"
+ */
+export function commandEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return {
+    ...env,
+    PATH: env.PATH || "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    SHLVL: env.SHLVL || "1",
+  };
+}
+
 /** The default executor: the line run by zx through /bin/bash. */
 export const runWithZx: Executor = async (line, { input, timeoutMs }) => {
   const { $, quote } = await import("zx");
@@ -274,6 +288,7 @@ export const runWithZx: Executor = async (line, { input, timeoutMs }) => {
     quiet: true,
     nothrow: true,
     shell: "/bin/bash",
+    env: commandEnvironment(process.env),
     quote,
     input,
     timeout: timeoutMs,

@@ -11,9 +11,20 @@ const expected = (what: string) => ({ error: `expected ${what}` });
 const hostPortPattern = /^[A-Za-z0-9_.-]+:\d{1,5}$/;
 const connectStringPattern = /^[A-Za-z0-9_.-]+:\d{1,5}(,[A-Za-z0-9_.-]+:\d{1,5})*$/;
 
+/**
+ * Every `:port` in a host:port list is 1–65535 (the patterns only say "up to 5 digits"); a
+ * malformed entry is left to the pattern's own message.
+ */
+const portsInRange = (text: string) =>
+  text.split(",").every((entry) => {
+    const port = entry.slice(entry.lastIndexOf(":") + 1);
+    return !/^\d+$/.test(port) || (Number(port) >= 1 && Number(port) <= 65535);
+  });
+
 const hostPort = z
   .string(expected("a host:port address"))
-  .regex(hostPortPattern, expected("a host:port address such as 10.0.0.1:34601"));
+  .regex(hostPortPattern, expected("a host:port address such as 10.0.0.1:34601"))
+  .refine(portsInRange, expected("a port from 1 to 65535"));
 
 const connectString = z
   .string(expected("a ZooKeeper connect string host:port[,host:port…]"))
@@ -22,6 +33,23 @@ const connectString = z
     expected(
       "a ZooKeeper connect string host:port[,host:port…] without spaces or a /chroot suffix",
     ),
+  )
+  .refine(portsInRange, expected("ports from 1 to 65535"));
+
+/**
+ * The cluster root: an absolute path, no `.`/`..` segments (ZooKeeper takes them literally, so
+ * `/pegasus/../c1` is not `/c1`), and never ZooKeeper's own `/zookeeper` tree.
+ */
+const clusterRoot = z
+  .string(expected("the cluster root path, e.g. /pegasus/c1"))
+  .regex(/^(\/[^/\s]+)+$/, expected("an absolute path without a trailing slash, e.g. /pegasus/c1"))
+  .refine(
+    (path) => !path.split("/").some((segment) => segment === "." || segment === ".."),
+    expected("a path without . or .. segments, e.g. /pegasus/c1"),
+  )
+  .refine(
+    (path) => path !== "/zookeeper" && !path.startsWith("/zookeeper/"),
+    expected("a path outside ZooKeeper's own /zookeeper tree, e.g. /pegasus/c1"),
   );
 
 const duration = z
@@ -156,12 +184,7 @@ export const inventorySchema = z
       zookeeper: z
         .object(
           {
-            root: z
-              .string(expected("the cluster root path, e.g. /pegasus/c1"))
-              .regex(
-                /^(\/[^/\s]+)+$/,
-                expected("an absolute path without a trailing slash, e.g. /pegasus/c1"),
-              ),
+            root: clusterRoot,
             source: connectString,
             target: connectString,
             session_timeout: duration.default("10s"),
@@ -185,9 +208,20 @@ export const inventorySchema = z
           expected("a mapping with root, source and target"),
         )
         .strict()
-        .refine((zk) => zk.source !== zk.target, {
-          message: "expected target to differ from source",
-          path: ["target"],
+        .superRefine((zk, ctx) => {
+          const sourceServers = new Set(zk.source.toLowerCase().split(","));
+          const shared = zk.target
+            .toLowerCase()
+            .split(",")
+            .filter((s) => sourceServers.has(s));
+          if (shared.length > 0) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["target"],
+              message: `expected an ensemble that shares no server with source; both name ${shared.join(", ")}`,
+              input: zk.target,
+            });
+          }
         }),
       meta_servers: z
         .array(metaServer, expected("a list of meta servers"))

@@ -9,11 +9,6 @@ import { endCommand } from "../lib/command-result.ts";
 import { ExitCode, UsageError } from "../lib/errors.ts";
 import packageJson from "../package.json" with { type: "json" };
 
-// A bastion's cron or `env -i` may give us no PATH; the commands we start still need one.
-process.env.PATH ||= "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-// With SHLVL unset and stdin a socket (Bun's child stdio), bash believes rshd started it and
-// sources ~/.bashrc into every command we run; a bastion's .bashrc must not leak into them.
-process.env.SHLVL ||= "1";
 // `run … | head` or a closed pager must not abort a migration half-way through a step: once
 // stdout is gone we keep working silently (the journal still records everything).
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {

@@ -6,6 +6,8 @@ import { PreconditionFailed } from "../../lib/errors.ts";
 import type { Check } from "../../lib/step.ts";
 import { everyConfigPointsAt, everyNodeAlive, shellNamesTheCluster } from "../runbook/checks.ts";
 import { closeContext, createContext, type MigrationContext } from "../runbook/context.ts";
+import { credentialsCoverTheCopy } from "../runbook/credential-checks.ts";
+import { ensemblesAreDistinct } from "../runbook/ensemble-checks.ts";
 import { runbookOf } from "../runbook/methods.ts";
 import { minosConfigAgrees } from "../runbook/minos-configs.ts";
 import { ensembleReachable, sourceRootPresent, targetRootIsFree } from "../runbook/tree-checks.ts";
@@ -22,8 +24,10 @@ export interface CheckOptions {
 export const preflight: Check<MigrationContext>[] = [
   ensembleReachable("source"),
   ensembleReachable("target"),
+  ensemblesAreDistinct,
   sourceRootPresent,
   targetRootIsFree,
+  credentialsCoverTheCopy,
   shellNamesTheCluster("source"),
   everyNodeAlive,
   everyConfigPointsAt("source"),

@@ -17,6 +17,7 @@ import {
   noLockNodeOnSource,
   sourceRootGone,
 } from "../runbook/tree-checks.ts";
+import { withRunbookHint } from "../runbook/zk-hints.ts";
 
 const cleanOldZk: Step<MigrationContext> = {
   id: "copy/07-clean-old-zk",
@@ -46,6 +47,8 @@ const cleanOldZk: Step<MigrationContext> = {
       root,
       force: ctx.dryRun,
       ...(expectSnapshot ? { expectSnapshot } : {}),
+    }).catch((error) => {
+      throw withRunbookHint(error, "copy/07-clean-old-zk");
     });
     ctx.log({
       kind: "info",

@@ -2,7 +2,7 @@
  * Checks shared by the runbook's steps, each named for the state it asserts and returning what it
  * observed. They only observe: they run under `check`, `plan` and `status` too.
  */
-import { getMetaLevelCommand } from "../../lib/shell/index.ts";
+import { getMetaLevelCommand, HostIdentities } from "../../lib/shell/index.ts";
 import type { Check } from "../../lib/step.ts";
 import type { MigrationContext } from "./context.ts";
 import { clusterHealth } from "./health.ts";
@@ -20,11 +20,18 @@ export function shellNamesTheCluster(ensemble: "source" | "target"): MigrationCh
       const info = await ctx.shell.clusterInfo();
       const { root } = ctx.inventory.zookeeper;
       const expectedHosts = ctx.inventory.zookeeper[ensemble];
+      const metas = ctx.inventory.metaServers.map((m) => m.address);
+      const ids = await HostIdentities.resolve([
+        info.primaryMetaServer,
+        info.zookeeperHosts,
+        expectedHosts,
+        ...metas,
+      ]);
       const problems = [
         info.zookeeperRoot !== root && `zookeeper_root is ${info.zookeeperRoot}, expected ${root}`,
-        info.zookeeperHosts !== expectedHosts &&
+        !ids.sameEnsemble(info.zookeeperHosts, expectedHosts) &&
           `zookeeper_hosts is ${info.zookeeperHosts}, expected ${expectedHosts}`,
-        !ctx.inventory.metaServers.some((m) => m.address === info.primaryMetaServer) &&
+        !metas.some((m) => ids.sameEndpoint(m, info.primaryMetaServer)) &&
           `primary_meta_server ${info.primaryMetaServer || "(none)"} is not in the inventory`,
         info.clusterName !== undefined &&
           info.clusterName !== ctx.inventory.cluster &&
@@ -47,9 +54,12 @@ export const everyNodeAlive: MigrationCheck = {
     const { nodes } = await ctx.shell.nodes();
     const dead = nodes.filter((n) => n.status !== "ALIVE").map((n) => n.address);
     const listed = ctx.inventory.replicaServers;
-    const seen = new Set(nodes.map((n) => n.address));
-    const missing = listed.filter((a) => !seen.has(a));
-    const unlisted = listed.length ? [...seen].filter((a) => !listed.includes(a)) : [];
+    const seen = nodes.map((n) => n.address);
+    const ids = await HostIdentities.resolve([...seen, ...listed]);
+    const missing = listed.filter((a) => !seen.some((s) => ids.sameEndpoint(s, a)));
+    const unlisted = seen.filter(
+      (s) => listed.length && !listed.some((a) => ids.sameEndpoint(s, a)),
+    );
     const problems = [
       dead.length && `UNALIVE: ${dead.join(", ")}`,
       missing.length && `not known to the meta: ${missing.join(", ")}`,
@@ -96,8 +106,9 @@ export const leaderServes: MigrationCheck = {
   observe: async (ctx) => {
     const leader = await leaderMeta(ctx);
     const info = await ctx.shell.clusterInfo();
+    const ids = await HostIdentities.resolve([info.primaryMetaServer, leader.address]);
     return {
-      ok: info.primaryMetaServer === leader.address,
+      ok: ids.sameEndpoint(info.primaryMetaServer, leader.address),
       evidence: `primary_meta_server ${info.primaryMetaServer || "(none)"}, leader ${leader.address}`,
     };
   },

@@ -72,7 +72,7 @@ export async function clusterHealth(
     nodes: before.nodes.map((n) => n.address),
     tables: before.tables,
   });
-  const report = evaluateHealth(await observeHealth(ctx.shell), expected);
+  const report = evaluateHealth(await observeHealth(ctx.shell, { expected }), expected);
   if (!report.healthy)
     return { ok: false, evidence: report.failed.map((c) => `${c.id}: ${c.evidence}`).join("; ") };
   const key = ["leaderUsesExpectedZooKeeper", "allNodesAlive", "allTablesHealthy"];

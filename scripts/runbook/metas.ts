@@ -6,6 +6,7 @@ import { ActionFailed } from "../../lib/errors.ts";
 import type { Output } from "../../lib/hosts.ts";
 import type { MetaServer } from "../../lib/inventory.ts";
 import { isMetaRunning, metaStatus, startMeta, stopMeta } from "../../lib/meta-control.ts";
+import { HostIdentities } from "../../lib/shell/index.ts";
 import { waitUntil } from "../../lib/step.ts";
 import type { Observation } from "../../lib/wait-for.ts";
 import type { MigrationContext } from "./context.ts";
@@ -19,11 +20,27 @@ export async function leaderMeta(ctx: MigrationContext): Promise<MetaServer> {
   return address ? metaAt(ctx, address) : recordLeader(ctx);
 }
 
-/** Asks `cluster_info` which meta is primary now and records it as the leader. */
+/**
+ * Asks `cluster_info` which meta is primary now and records it as the leader. The primary is
+ * matched by resolved identity: 2.6 names it by its reverse-DNS `host:port`.
+ */
 export async function recordLeader(ctx: MigrationContext): Promise<MetaServer> {
-  const meta = metaAt(ctx, (await ctx.shell.clusterInfo()).primaryMetaServer);
+  const primary = (await ctx.shell.clusterInfo()).primaryMetaServer;
+  const meta = await findMeta(ctx, primary);
   ctx.journal.setFact("leader", meta.address);
   return meta;
+}
+
+/**
+ * The inventory meta that `address` (as a shell or lock node printed it) names: by resolved
+ * identity, so `meta1.example.com:34601` finds `10.0.0.1:34601`.
+ * @throws {ActionFailed} If none does.
+ */
+export async function findMeta(ctx: MigrationContext, address: string): Promise<MetaServer> {
+  const metas = ctx.inventory.metaServers;
+  const ids = await HostIdentities.resolve([address, ...metas.map((m) => m.address)]);
+  const meta = ids.find(metas, address, (m) => m.address);
+  return meta ?? metaAt(ctx, address);
 }
 
 /** The meta with this RPC address. */
@@ -33,7 +50,7 @@ export function metaAt(ctx: MigrationContext, address: string): MetaServer {
     throw new ActionFailed(
       `Cannot find meta ${address || "(none)"} among the inventory's meta_servers`,
       {
-        hint: "meta_servers[].address must be written exactly as in [meta_server] server_list (the shell prints it as primary_meta_server).",
+        hint: "meta_servers[].address must name the same process as [meta_server] server_list (an IP or a name resolving to it; the shell prints it as primary_meta_server).",
       },
     );
   }

@@ -116,7 +116,7 @@ describe("inventory errors", () => {
       .replace("nzk1:2181", "zk1:2181,zk2:2181");
     const paths = problemsOf(text).problems.map((p) => `${p.line} ${p.path} ${p.expected}`);
     expect(paths).toEqual([
-      "5 zookeeper.target target to differ from source",
+      "5 zookeeper.target an ensemble that shares no server with source; both name zk1:2181, zk2:2181",
       "10 meta_servers[1].address a unique address; meta_servers[0] has it too",
       "13 meta_servers[1].task a unique task; meta_servers[0] has it too",
     ]);

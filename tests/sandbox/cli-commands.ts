@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { isRunning, readPidFile } from "../harness/detached.ts";
+import { isRunning, processesNaming, readPidFile, stopProcess } from "../harness/detached.ts";
 import { stopDetachedZooKeeper } from "../harness/zookeeper.ts";
 import {
   exitCodeOf,
@@ -35,6 +35,14 @@ export async function down(dir: string): Promise<number> {
   const zookeepers = await Promise.all(
     Object.values(layout.zookeepers).map((z) => (z.dir ? stopDetachedZooKeeper(z.dir) : false)),
   );
+  // A process whose starter was killed before writing its pid file (an interrupted `up`) is
+  // found by the files it names; so is the starter's shell, which could still start it.
+  const markers = [
+    ...members(layout).map((m) => m.config),
+    ...Object.values(layout.zookeepers).flatMap((z) => (z.dir ? [join(z.dir, "zoo.cfg")] : [])),
+  ];
+  const strays = processesNaming(markers);
+  await Promise.all(strays.map((pid) => stopProcess(pid, dir, { signal: "SIGKILL" })));
   const left = members(layout).filter((m) => runningPid(m) !== null).length;
   const count = [...stopped, ...zookeepers].filter(Boolean).length;
   process.stdout.write(

@@ -109,7 +109,7 @@ describe("bun tests/sandbox/cli.ts", () => {
     expect(out.stdout).toMatch(/^stopped 10 processes of the sandbox in /);
     await waitFor(
       () => processesIn(dir).length === 0,
-      3000,
+      15_000,
       "no process naming the sandbox directory",
     );
     const status = await sandboxCli("status", "--dir", dir);
