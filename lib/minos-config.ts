@@ -2,9 +2,12 @@
  * The minos cluster config (`pegasus-<cluster>.cfg` for minos, `.yaml` for minos2), the source of
  * truth minos copies into every meta's `config.ini` on `./deploy … --update_config`. Its format is
  * not public (reference §3.3 step B), so we hold it to upstream's own rule and nothing more:
- * `admin_tools/pegasus_migrate_zookeeper.sh` requires exactly one ` hosts_list = ` line and edits
- * that line with `sed` (step F). We do the same edit by line — indentation, spacing, a trailing
- * comment and the line ending kept, every other byte unchanged — and refuse anything ambiguous.
+ * `admin_tools/pegasus_migrate_zookeeper.sh` (apache/incubator-pegasus master, checked) requires
+ * exactly one line matching `grep " hosts_list = "` and rewrites that line's value with `sed -i`
+ * (reference §3.3 steps B and F). We do
+ * the same edit by line — indentation, spacing, a trailing comment and the line ending kept,
+ * every other byte unchanged — and refuse anything ambiguous. Unlike the grep, a commented-out
+ * `# hosts_list = …` line is not counted (minos would not use it either).
  */
 import { PreconditionFailed } from "./errors.ts";
 

@@ -94,7 +94,18 @@ export async function waitHealthy(
 ): Promise<void> {
   await waitUntil(
     ctx,
-    async () => (await metasStillRunning(ctx, running)) ?? clusterHealth(ctx, ensemble),
+    async () => {
+      const health = await clusterHealth(ctx, ensemble).then(
+        (seen) => ({ seen }),
+        (error: unknown) => ({ error }),
+      );
+      if ("seen" in health && health.seen.ok) return health.seen;
+      // Only while unhealthy (or unobservable): a meta that exited explains it at once.
+      const exited = await metasStillRunning(ctx, running);
+      if (exited) return exited;
+      if ("error" in health) throw health.error;
+      return health.seen;
+    },
     ctx.inventory.timeouts.healthyMs,
     `the cluster healthy on the ${ensemble} ensemble`,
   );
