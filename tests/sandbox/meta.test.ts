@@ -34,7 +34,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({ tables: 2 });
   zk = openSession(sandbox.source, 10_000);
   await zk.connected;
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   zk?.close();
@@ -207,7 +207,7 @@ describe("meta levels (reference §7)", () => {
     const restarted = await waitFor(() => sandbox.replicaState(4), 10_000, "replica 4's state");
     expect(restarted.replicas.length).toBeGreaterThan(0);
     await sandbox.waitHealthy();
-  }, 40_000);
+  }, 120_000);
 
   test("killing the leader makes a follower take the lock and serve at meta_function_level_on_start", async () => {
     const leader = await sandbox.waitForLeader();
@@ -233,7 +233,7 @@ describe("meta levels (reference §7)", () => {
       10_000,
       "three lock nodes again",
     );
-  }, 40_000);
+  }, 120_000);
 });
 
 describe("replica servers (reference §9)", () => {
@@ -266,7 +266,7 @@ describe("replica servers (reference §9)", () => {
     await Promise.all([0, 1, 2].map((t) => sandbox.startMeta(t)));
     await sandbox.waitForLeader();
     await sandbox.waitHealthy();
-  }, 40_000);
+  }, 120_000);
 });
 
 describe("session expiry (reference §6.10)", () => {
@@ -282,5 +282,5 @@ describe("session expiry (reference §6.10)", () => {
     );
     expect(sandbox.metaExitCode(leader)).toBe(0);
     expect(sandbox.metaLog(leader)).toContain("zookeeper session expired, exit now");
-  }, 30_000);
+  }, 120_000);
 });
