@@ -126,6 +126,9 @@ const metaControl = z
       unit: z.string(expected("a systemd unit name, e.g. pegasus-meta@{task}")).optional(),
       program: z.string(expected("a supervisor program name, e.g. pegasus-meta-{task}")).optional(),
       client_dir: z.string(expected("the minos client directory (holds ./deploy)")).optional(),
+      minos_config: z
+        .string(expected("the minos cluster config, e.g. …/pegasus-c1.cfg, on this machine"))
+        .optional(),
       cwd: z.string(expected("a directory")).optional(),
       start: metaTemplate.optional(),
       stop: metaTemplate.optional(),
@@ -135,7 +138,7 @@ const metaControl = z
   )
   .strict()
   .superRefine((control, ctx) => {
-    const need = (key: "unit" | "program" | "client_dir", what: string) => {
+    const need = (key: "unit" | "program" | "client_dir" | "minos_config", what: string) => {
       if (control[key] === undefined) {
         ctx.addIssue({
           code: "custom",
@@ -148,7 +151,15 @@ const metaControl = z
     if (control.kind === "systemd") need("unit", "a unit name such as pegasus-meta@{task}");
     if (control.kind === "supervisor")
       need("program", "a program name such as pegasus-meta-{task}");
-    if (control.kind === "minos") need("client_dir", "the minos client directory");
+    if (control.kind === "minos") {
+      need("client_dir", "the minos client directory");
+      // minos rewrites config.ini from its own config on `--update_config`: switching config.ini
+      // alone would be silently undone, so the tool must switch minos's config too.
+      need(
+        "minos_config",
+        "the minos cluster config (pegasus-<cluster>.cfg or .yaml), which the tool switches together with config.ini",
+      );
+    }
     if (control.kind === "custom") {
       for (const key of ["start", "stop", "status"] as const) {
         if (control[key] === undefined) {

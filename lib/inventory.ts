@@ -41,6 +41,8 @@ export interface MetaControl {
   /** Exits 0 while the meta process runs. */
   status: Template;
   cwd?: string;
+  /** kind minos: the minos cluster config on this machine, switched together with config.ini. */
+  minosConfig?: string;
 }
 
 /** A validated inventory with defaults applied and durations in milliseconds. */
@@ -347,7 +349,9 @@ const presets: Record<
   systemd: (c) => ({
     start: ["systemctl", "start", c.unit as string],
     stop: ["systemctl", "stop", c.unit as string],
-    status: ["systemctl", "is-active", "--quiet", c.unit as string],
+    // Exits 0 only while active (3 otherwise, as is-active) and also shows how the process
+    // ended and the tail of its journal: the evidence when a meta dies at start.
+    status: ["systemctl", "status", "--no-pager", "--full", "--lines=20", c.unit as string],
   }),
   supervisor: (c) => ({
     start: ["supervisorctl", "start", c.program as string],
@@ -391,6 +395,7 @@ function resolveMetaControl(raw: RawInventory["meta_control"]): MetaControl {
     stop: (raw.stop ?? base.stop) as Template,
     status: (raw.status ?? base.status) as Template,
     cwd: raw.cwd ?? base.cwd,
+    ...(raw.minos_config === undefined ? {} : { minosConfig: raw.minos_config }),
   };
 }
 

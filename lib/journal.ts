@@ -166,12 +166,15 @@ export class Journal {
     return this.data.steps[id]?.status === "done";
   }
 
-  /** Records that a step starts (again). */
-  start(id: string): void {
+  /**
+   * Records that a step starts (again): one more attempt.
+   * @param startedAt When it began, if earlier than now (its checks ran before the record).
+   */
+  start(id: string, startedAt?: Date): void {
     const previous = this.data.steps[id];
     this.data.steps[id] = {
       status: "started",
-      startedAt: now(),
+      startedAt: startedAt?.toISOString() ?? now(),
       attempts: (previous?.attempts ?? 0) + 1,
       evidence: previous?.evidence ?? [],
     };

@@ -17,14 +17,16 @@ export async function status(options: StatusOptions): Promise<void> {
   if (!journal) {
     process.stdout.write(
       options.json
-        ? `${JSON.stringify({ cluster: inventory.cluster, journal: null })}\n`
+        ? `${JSON.stringify({ kind: "journal", cluster: inventory.cluster, journal: null })}\n`
         : `No migration recorded for cluster ${inventory.cluster} (state dir ${inventory.stateDir}).\n`,
     );
     return;
   }
   const data = journal.snapshot;
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ kind: "journal", cluster: data.cluster, journal: data })}\n`,
+    );
     return;
   }
   const lines = [

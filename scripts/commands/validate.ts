@@ -22,8 +22,11 @@ export interface ValidateOptions {
 export async function validate(options: ValidateOptions): Promise<void> {
   const inventory = loadInventory(options.inventory);
   await refuseSharedServers(inventory);
+  // One line (NDJSON, like every --json command); main.ts adds the result event after it.
   process.stdout.write(
-    options.json ? `${JSON.stringify(inventory, null, 2)}\n` : summarise(inventory),
+    options.json
+      ? `${JSON.stringify({ kind: "inventory", ...inventory })}\n`
+      : summarise(inventory),
   );
 }
 

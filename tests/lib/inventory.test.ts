@@ -150,6 +150,18 @@ describe("inventory errors", () => {
     ]);
   });
 
+  test("kind minos needs the minos cluster config too, which the tool switches with config.ini", () => {
+    const minos = problemsOf(
+      valid.replace(
+        "kind: systemd\n  unit: pegasus-meta@{task}",
+        "kind: minos\n  client_dir: /home/work/minos/client",
+      ),
+    );
+    expect(minos.problems.map((p) => `${p.path}: ${p.expected}`)).toEqual([
+      "meta_control.minos_config: the minos cluster config (pegasus-<cluster>.cfg or .yaml), which the tool switches together with config.ini for kind minos",
+    ]);
+  });
+
   test("a chroot suffix and a bad duration are explained", () => {
     const text = `${valid.replace("nzk1:2181", "nzk1:2181/pegasus")}timeouts:\n  healthy: 10\n`;
     expect(problemsOf(text).problems.map((p) => `${p.line} ${p.path}: ${p.found}`)).toEqual([

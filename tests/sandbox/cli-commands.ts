@@ -3,6 +3,7 @@
  * sandbox CLI. Every process is found by its pid file and checked by its command line before it
  * is signalled.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isRunning, processesNaming, readPidFile, stopProcess } from "../harness/detached.ts";
 import { stopDetachedZooKeeper } from "../harness/zookeeper.ts";
@@ -99,9 +100,16 @@ export async function control(
     process.stdout.write(`${role} ${index} ${stopped ? "stopped" : "was not running"}\n`);
     return 0;
   }
+  // Like `systemctl status`: the state, how it ended, and the tail of its log.
   const pid = runningPid(m);
+  const exit = exitCodeOf(m);
+  const state = pid ? `running, pid ${pid}` : `stopped${exit === null ? "" : ` (exit ${exit})`}`;
+  const log = existsSync(logFileOf(m)) ? readFileSync(logFileOf(m), "utf8").trimEnd() : "";
+  const tail = log ? log.split("\n").slice(-10) : [];
   process.stdout.write(
-    pid ? `${role} ${index} running, pid ${pid}\n` : `${role} ${index} stopped\n`,
+    [`${role} ${index} ${state}`, ...(tail.length ? [`log ${logFileOf(m)}:`, ...tail] : [])]
+      .map((line) => `${line}\n`)
+      .join(""),
   );
   return pid ? 0 : 3;
 }

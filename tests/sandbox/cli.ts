@@ -1,7 +1,7 @@
 /**
  * The sandbox CLI (a checkout feature, not part of the binary):
  *
- *   npm run sandbox -- up --dir DIR [--metas 3] [--replicas 5] [--tables 20] [--pegasus 2.6|2.5]
+ *   npm run sandbox -- up --dir DIR [--metas 3] [--replicas 5] [--tables 20] [--pegasus 2.6|2.5] [--host-names]
  *   npm run sandbox -- down --dir DIR
  *   npm run sandbox -- status --dir DIR
  *   npm run sandbox -- start-meta|stop-meta|status-meta --dir DIR --task N
@@ -10,7 +10,7 @@
  *
  * `up` prints the inventory's path last. The meta commands are what the inventory's
  * `meta_control` calls, as minos or systemd would be called; `status-*` exits 0 while the
- * process runs and 3 when it does not (like `systemctl is-active`). The processes themselves run
+ * process runs and 3 when it does not (like `systemctl status`, which also prints the tail of the log). The processes themselves run
  * as `run-meta`, `run-replica` and `shell` (the latter through `DIR/run.sh shell …`).
  * With `PZM_SANDBOX_OWNER=<pid>` in the environment, everything `up` starts exits once that
  * process is gone (the tests use it, so a crashed test run leaves nothing behind).
@@ -64,7 +64,7 @@ switch (command) {
   case "run-meta": {
     recordExit("meta");
     const { runMeta } = await import("./meta/main.ts");
-    await runMeta(resolve(flag("config")), version());
+    await runMeta(resolve(flag("config")), version(), args.includes("--host-names"));
     break;
   }
   case "run-replica": {
@@ -110,6 +110,7 @@ switch (command) {
       ownerPid: Number(process.env.PZM_SANDBOX_OWNER) || undefined,
       ...sizes,
       version: version(),
+      hostNames: args.includes("--host-names"),
     }).catch((error: Error) => {
       process.stderr.write(
         `Cannot start the sandbox in ${dir}: ${error.message}\nEverything it started was stopped; the logs stay in ${dir}.\n`,

@@ -65,7 +65,16 @@ export async function startMember(
   if (running !== null) return running;
   rmSync(exitFileOf(m), { force: true });
   const pid = await spawnDetached(
-    [layout.bun, layout.cli, `run-${m.role}`, "--config", m.config, "--pegasus", layout.version],
+    [
+      layout.bun,
+      layout.cli,
+      `run-${m.role}`,
+      "--config",
+      m.config,
+      "--pegasus",
+      layout.version,
+      ...(layout.hostNames ? ["--host-names"] : []),
+    ],
     {
       cwd: m.dir,
       logFile: logFileOf(m),

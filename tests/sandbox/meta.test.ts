@@ -57,7 +57,10 @@ describe("the tree a meta writes (reference §6.3, §6.6)", () => {
   });
 
   test("each meta holds an EPHEMERAL|SEQUENTIAL LOCKNODE with its host:port; the smallest is the leader", async () => {
-    const children = ((await zk.children(lockDir())) ?? []).sort();
+    // Followers create their lock nodes after the leader serves: wait for all three.
+    const lockNodes = async () => ((await zk.children(lockDir())) ?? []).sort();
+    await waitFor(async () => (await lockNodes()).length === 3, 20_000, "three lock nodes");
+    const children = await lockNodes();
     expect(children).toHaveLength(3);
     for (const child of children) expect(child).toMatch(/^LOCKNODE\d{10}$/);
     const values = await Promise.all(
@@ -256,7 +259,8 @@ describe("replica servers (reference §9)", () => {
     expect(down.exitCode).toBe(0);
     expect(down.stdout).toContain("The cluster name is: unknown\n");
     expect(down.stdout).toContain(
-      "list apps failed, error=ERR_NETWORK_FAILURE\nlist nodes failed, error=ERR_NETWORK_FAILURE\nget meta level got error ERR_NETWORK_FAILURE\n",
+      // master ls_apps prints the error_s of request_meta_and_wait_response, message included.
+      "list apps failed, error=ERR_NETWORK_FAILURE: request meta failed: task=RPC_CM_LIST_APPS, error=ERR_NETWORK_FAILURE\nlist nodes failed, error=ERR_NETWORK_FAILURE\nget meta level got error ERR_NETWORK_FAILURE\n",
     );
     await sandbox.waitReplicasInactive((sandboxFd.lease + sandboxFd.check) * 1000 + 3000);
     // The last acknowledged beacon may be one beacon interval old when the metas stop.

@@ -50,6 +50,12 @@ export interface SandboxOptions {
   /** @default "2.6" */
   version?: PegasusVersion;
   /**
+   * 2.6 only: processes call themselves by the reverse-DNS name of 127.0.0.1 (`localhost:port`)
+   * while configs and the inventory keep `127.0.0.1:port`, as a 2.6 cluster configured by IP does.
+   * @default false
+   */
+  hostNames?: boolean;
+  /**
    * Tie every process to this process: ZooKeeper under `--pdeathsig`, metas and replicas exit
    * when it is gone. The CLI passes false (detached ZooKeeper with pid files). @default true
    */
@@ -179,6 +185,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const layout: SandboxLayout = {
     dir,
     version,
+    ...(options.hostNames && version === "2.6" ? { hostNames: true } : {}),
     cluster: "sandbox",
     root: "/pegasus/sandbox",
     bun: process.execPath,
@@ -347,7 +354,7 @@ function makeSandbox(
       return reply.apps;
     },
     async nodes() {
-      const reply = await client.request<MetaReply & { nodes: NodeView[] }>("list_nodes", {});
+      const reply = await client.request<MetaReply & { nodes: NodeView[] }>("sandbox_nodes", {});
       if (reply.err !== "ERR_OK") throw new Error(`list_nodes failed: ${reply.err}`);
       return reply.nodes;
     },
