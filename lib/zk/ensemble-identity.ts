@@ -41,9 +41,10 @@ export interface EnsembleComparison {
 export async function compareEnsembles(
   source: readonly ServerAddress[],
   target: readonly ServerAddress[],
+  /** `timeoutMs`: how long every server together may take to answer. @default 10000 */
   options: { timeoutMs?: number } = {},
 ): Promise<EnsembleComparison> {
-  const deadline = performance.now() + (options.timeoutMs ?? 5000);
+  const deadline = performance.now() + (options.timeoutMs ?? 10_000);
   const sockets: Array<{ destroy(): void }> = [];
   const failures = new Map<string, string>();
   // A server just started, or between leaders, may drop a handshake: ask again until the deadline.
