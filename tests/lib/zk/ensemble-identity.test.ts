@@ -54,6 +54,17 @@ describe("compareEnsembles()", () => {
     expect(result.target[1]).toMatchObject({ verdict: "no answer" });
   });
 
+  test("compareEnsembles() asks past a silent first source server", async () => {
+    const closed = { host: "127.0.0.1", port: await freePort() };
+    const result = await compareEnsembles([closed, at("127.0.0.1", one)], [at("127.0.0.1", two)], {
+      timeoutMs: 20_000,
+    });
+    expect(result.probe).toBe(`127.0.0.1:${one.port}`);
+    expect(result.source.map((s) => s.verdict)).toEqual(["no answer", "same"]);
+    expect(result.target.map((t) => t.verdict)).toEqual(["other"]);
+    expect(result.distinct).toBe(false);
+  });
+
   test("sharedServers() resolves names: localhost and 127.0.0.1 are one server", async () => {
     expect(
       await sharedServers([at("127.0.0.1", one)], [at("127.0.0.1", two), at("localhost", one)]),
