@@ -1,22 +1,19 @@
 /**
- * `copyTree`: copies a subtree between ensembles (or within one), and `writeTree`, the part shared
- * with `restoreSnapshot`: check the target, plan, write in batches, set deferred ACLs.
+ * `copyTree`: copies a subtree between ensembles (or within one), streaming: nodes are written
+ * while the rest of the source is read, so memory holds a window of nodes, not the tree. The
+ * same read can also write the snapshot file (the backup) and keeps the source's stamps
+ * (compactly) for the unchanged proof. `inspectTarget` is shared with `restoreSnapshot`.
  */
 import { PreconditionFailed, UsageError } from "../errors.ts";
 import { parentOf } from "./address.ts";
-import { sameAcl, type ZNode } from "./node-type.ts";
-import {
-  type AclChange,
-  type Plan,
-  planWrite,
-  type TargetState,
-  type WriteCounts,
-} from "./plan.ts";
-import { Code, isConnectionError } from "./protocol.ts";
+import type { TargetState } from "./plan.ts";
 import type { ZkSession } from "./session.ts";
-import { stampsOf, type TreeStamps } from "./stamps.ts";
+import { SnapshotWriter } from "./snapshot-file.ts";
+import { addStamp, TreeStamps } from "./stamps.ts";
+import { TargetIndex } from "./target-index.ts";
+import { type SinkResult, TreeSink } from "./tree-sink.ts";
 import { walkContent } from "./walk.ts";
-import { TreeWriter, type WriterOptions } from "./writer.ts";
+import type { WriterOptions } from "./writer.ts";
 
 /** Options of {@link copyTree} and {@link writeTree}. */
 export interface CopyOptions {
@@ -32,10 +29,14 @@ export interface CopyOptions {
   maxRequestBytes?: number;
   /** Batch sizes and window. */
   writer?: WriterOptions;
+  /** Also stream every node read to this snapshot file (the backup before a copy): one read. */
+  snapshot?: string;
+  /** Keep the source's stamps (`sourceStamps`; empty when false). @default true */
+  keepStamps?: boolean;
 }
 
 /** What a copy (or restore) did; under dry-run, what it would do. */
-export interface CopyResult extends WriteCounts {
+export interface CopyResult extends SinkResult {
   source: string;
   target: string;
   /** Source nodes read (ephemerals included). */
@@ -44,24 +45,22 @@ export interface CopyResult extends WriteCounts {
   dataBytes: number;
   /** Nodes that disappeared while the source was read. */
   vanished: string[];
-  /** Multi requests and their bytes. */
-  batches: number;
-  requestBytes: number;
-  /** Batches whose outcome was unknown or failed and had to be read back. */
-  reconciled: number;
-  dryRun: boolean;
   durationMs: number;
   /** Source stamps as read: pass to `checkUnchanged` to prove the source did not change since. */
   sourceStamps: TreeStamps;
+  /** The snapshot written from the same read, when asked for. */
+  snapshot: { file: string; sha256: string; fileBytes: number } | null;
 }
 
 /**
  * Copies every znode under `from` on `source` to `to` on `target`: data byte for byte, ACLs, and
  * node types (containers and TTL nodes as what they are); ephemeral nodes are skipped and listed.
  * The target must not hold the subtree yet unless `overwrite`; nothing is deleted unless `mirror`.
- * @throws {PreconditionFailed} Non-empty target, conflicting nodes, or oversize znodes; nothing written.
- * @throws {ActionFailed} A write failed, or an ensemble stayed unreachable (a partial copy may remain:
- *   rerun with `overwrite` to complete it).
+ * @throws {PreconditionFailed} Non-empty target; or conflicting or oversize nodes found before the
+ *   first write (always so in a tree of up to 2,000 nodes); nothing written.
+ * @throws {ActionFailed} The same found after writing began, a node it may not read, a failed
+ *   write, or an ensemble that stayed unreachable (a partial copy may remain: rerun with
+ *   `overwrite` to complete it; the message says how many znodes were written).
  * @example const result = await copyTree(source, target, { from: "/pegasus/c1", to: "/pegasus/c1" });
  */
 export async function copyTree(
@@ -78,12 +77,32 @@ export async function copyTree(
     throw new UsageError(`Cannot copy ${from} from ${source.label} as it does not exist`);
   }
   const state = await inspectTarget(target, to, sourceRoot.data, options);
-  const nodes: ZNode[] = [];
-  const total = await source.allChildrenNumber(from);
-  const walked = await walkContent(source, from, (node) => nodes.push(node), {
-    total: total === null ? null : total + 1,
-  });
-  const result = await writeTree(target, nodes, from, to, state, options);
+  const below = await source.allChildrenNumber(from);
+  const total = below === null ? null : below + 1;
+  const stamps = new TreeStamps(from);
+  const keepStamps = options.keepStamps ?? true;
+  const sink = new TreeSink(target, from, to, state, { ...options, total });
+  const snapshot = options.snapshot
+    ? new SnapshotWriter(options.snapshot, { root: from, ensemble: source.address.connect })
+    : null;
+  let walked: Awaited<ReturnType<typeof walkContent>>;
+  try {
+    walked = await walkContent(
+      source,
+      from,
+      (node) => {
+        if (keepStamps) addStamp(stamps, node);
+        snapshot?.add(node);
+        sink.add(node);
+      },
+      { total, backpressure: sink },
+    );
+  } catch (error) {
+    snapshot?.abandon();
+    throw await sink.abandon(error);
+  }
+  const saved = snapshot?.finish();
+  const result = await sink.finish();
   return {
     ...result,
     source: `${source.address.connect}${from}`,
@@ -91,56 +110,11 @@ export async function copyTree(
     dataBytes: walked.bytes,
     vanished: walked.vanished,
     durationMs: Math.round(performance.now() - started),
-    sourceStamps: stampsOf(from, nodes),
-  };
-}
-
-/** The part of a copy after reading: plan against the target, then write. */
-export async function writeTree(
-  target: ZkSession,
-  nodes: readonly ZNode[],
-  from: string,
-  to: string,
-  state: TargetState,
-  options: CopyOptions,
-): Promise<
-  Omit<CopyResult, "source" | "read" | "dataBytes" | "vanished" | "durationMs" | "sourceStamps">
-> {
-  const plan: Plan = planWrite(nodes, from, to, state, {
-    mirror: options.mirror,
-    digest: target.digest,
-    maxRequestBytes: options.maxRequestBytes,
-  });
-  for (const skipped of plan.skippedEphemerals) {
-    target.log({
-      kind: "zk-skip",
-      ensemble: target.label,
-      path: skipped.path,
-      reason: `ephemeral, owner ${skipped.owner}`,
-    });
-  }
-  const writer = new TreeWriter(target, {
-    ...options.writer,
-    total: plan.ops.length,
-    hint: "The target may hold a partial copy: rerun with --overwrite to complete it",
-    concurrentCodes: [Code.badVersion],
-  });
-  for (const op of plan.ops) await writer.add(op);
-  const written = await writer.finish();
-  await setAcls(target, plan.acls);
-  return {
-    target: `${target.address.connect}${to}`,
-    created: plan.created,
-    updated: plan.updated,
-    aclsSet: plan.aclsSet,
-    deleted: plan.deleted,
-    unchanged: plan.unchanged,
-    createdParents: plan.createdParents,
-    skippedEphemerals: plan.skippedEphemerals,
-    batches: written.batches,
-    requestBytes: written.bytes,
-    reconciled: written.reconciled,
-    dryRun: target.dryRun,
+    sourceStamps: stamps,
+    snapshot:
+      saved && options.snapshot
+        ? { file: options.snapshot, sha256: saved.sha256, fileBytes: saved.fileBytes }
+        : null,
   };
 }
 
@@ -175,9 +149,7 @@ export async function inspectTarget(
       },
     );
   }
-  const nodes = new Map<string, ZNode>();
-  await walkContent(target, to, (node) => nodes.set(node.path, node));
-  return { ...state, nodes };
+  return { ...state, nodes: await TargetIndex.read(target, to) };
 }
 
 async function missingAncestors(target: ZkSession, to: string): Promise<string[]> {
@@ -194,23 +166,5 @@ function checkNotOverlapping(source: ZkSession, from: string, target: ZkSession,
   const inside = (a: string, b: string) => a === b || b === "/" || a.startsWith(`${b}/`);
   if (inside(from, to) || inside(to, from)) {
     throw new UsageError(`Cannot copy ${from} to ${to} on the same ensemble as the trees overlap`);
-  }
-}
-
-/** Sets ACLs one request each (pipelined), reading back on a lost connection. */
-async function setAcls(target: ZkSession, changes: readonly AclChange[]): Promise<void> {
-  await Promise.all(changes.map((change) => setAclReconciled(target, change)));
-}
-
-async function setAclReconciled(target: ZkSession, change: AclChange): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await target.setAcl(change.path, change.acl, change.version);
-    } catch (error) {
-      if (!isConnectionError(error) || attempt >= 10) throw error;
-      await target.reconnected();
-      const now = await target.acl(change.path);
-      if (now && sameAcl(now.acl, change.acl)) return;
-    }
   }
 }

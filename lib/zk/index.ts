@@ -77,9 +77,11 @@ export {
 export {
   checkUnchanged,
   compareStamps,
+  type Stamp,
   type StampChange,
+  StampComparer,
   stampsOf,
-  type TreeStamps,
+  TreeStamps,
   type UnchangedResult,
 } from "./stamps.ts";
 export { type StatNode, walkContent, walkStats } from "./walk.ts";

@@ -1,12 +1,12 @@
 /**
- * Plans the writes that make a target subtree equal to a list of source nodes: missing parents of
- * the target root first, then creates and updates parent first, then (with `mirror`) deletes,
+ * Plans, one source node at a time, the writes that make a target subtree equal to the source:
+ * missing parents of the target root first, then creates and updates in the order nodes are read
+ * (parents first), then (with `mirror`) deletes of what the target has and the source lacks,
  * leaves first. Ephemeral nodes are never written. Conflicts that no write can fix (a node of
- * another type, a live ephemeral in the way) and znodes too large for one request are found here,
- * before anything is written.
+ * another type, a live ephemeral in the way) and znodes too large for one request are collected
+ * as problems; the copy stops writing at the first one and reports them all.
  */
-import { PreconditionFailed } from "../errors.ts";
-import { type Digest, depthOf, parentOf, rebase } from "./address.ts";
+import { type Digest, depthOf, rebase } from "./address.ts";
 import { type Acl, openAcl, Perms, type Stat } from "./jute.ts";
 import {
   createFlagsOf,
@@ -18,6 +18,7 @@ import {
   type ZNode,
 } from "./node-type.ts";
 import { CreateFlags, type MultiOp, multiFrameOverhead, multiOpBytes } from "./protocol.ts";
+import type { TargetIndex } from "./target-index.ts";
 
 /** What the target holds before the copy. */
 export interface TargetState {
@@ -29,8 +30,8 @@ export interface TargetState {
   rootAcl?: Acl[];
   /** Ancestors of the target root that do not exist, top first. */
   missingParents: string[];
-  /** Every target node by path (only read for `overwrite`). */
-  nodes?: Map<string, ZNode>;
+  /** What the target holds under the root (only read for `overwrite`/`mirror`). */
+  nodes?: TargetIndex;
 }
 
 /** An ACL to set after every multi is written (setACL has no multi form). */
@@ -55,13 +56,7 @@ export interface WriteCounts {
   skippedEphemerals: EphemeralNode[];
 }
 
-/** The writes of a copy, and what they amount to. */
-export interface Plan extends WriteCounts {
-  ops: MultiOp[];
-  acls: AclChange[];
-}
-
-/** Options of {@link planWrite}. */
+/** Options of {@link WritePlanner}. */
 export interface PlanOptions {
   /** Delete target nodes the source lacks. @default false */
   mirror?: boolean;
@@ -72,122 +67,149 @@ export interface PlanOptions {
 }
 
 /**
- * Plans the writes copying `nodes` (parent first, as read under `from`) to `to` on a target
- * described by `target`.
- * @throws {PreconditionFailed} On conflicts, or znodes too large to write, listing each.
- * @example const plan = planWrite(nodes, "/pegasus/c1", "/pegasus/c1", state, {});
+ * Turns source nodes (parent first, as read under `from`) into writes to `to`.
+ * @example
+ * const planner = new WritePlanner("/pegasus/c1", "/pegasus/c1", state, {});
+ * for (const op of planner.start()) writer.push(op);
+ * walk(…, (node) => { for (const op of planner.plan(node)) writer.push(op); });
+ * for (const op of planner.finish()) writer.push(op);
  */
-export function planWrite(
-  nodes: readonly ZNode[],
-  from: string,
-  to: string,
-  target: TargetState,
-  options: PlanOptions = {},
-): Plan {
-  const plan: Plan = {
-    ops: [],
-    acls: [],
-    created: 0,
-    updated: 0,
-    aclsSet: 0,
-    deleted: 0,
-    unchanged: 0,
-    createdParents: [...target.missingParents],
-    skippedEphemerals: [],
-  };
-  const conflicts: string[] = [];
-  for (const path of target.missingParents) {
-    plan.ops.push({ type: "create", path, data: Buffer.alloc(0), acl: openAcl, flags: 0 });
+export class WritePlanner {
+  readonly counts: WriteCounts;
+  /** ACLs to set once every multi is written. */
+  readonly acls: AclChange[] = [];
+  /** Conflicts and oversize znodes found so far (nothing should be written after the first). */
+  readonly conflicts: string[] = [];
+  readonly tooLarge: string[] = [];
+  /** The request size limit checked against. */
+  readonly maxRequestBytes: number;
+
+  constructor(
+    private readonly from: string,
+    private readonly to: string,
+    private readonly target: TargetState,
+    private readonly options: PlanOptions = {},
+  ) {
+    this.maxRequestBytes = options.maxRequestBytes ?? 1_048_575;
+    this.counts = {
+      created: 0,
+      updated: 0,
+      aclsSet: 0,
+      deleted: 0,
+      unchanged: 0,
+      createdParents: [...target.missingParents],
+      skippedEphemerals: [],
+    };
   }
-  const copied = nodes.filter((node) => {
-    if (node.type !== "ephemeral") return true;
-    plan.skippedEphemerals.push(describeEphemeral(node));
-    return false;
-  });
-  const parents = new Set(copied.map((node) => parentOf(node.path)));
-  const wanted = new Set<string>();
-  for (const node of copied) {
-    const path = rebase(node.path, from, to);
-    wanted.add(path);
-    const existing =
-      path === to && target.root
-        ? { stat: target.root, data: target.rootData, acl: target.rootAcl }
-        : target.nodes?.get(path);
+
+  /** True once a conflict or an oversize znode was found. */
+  get blocked(): boolean {
+    return this.conflicts.length > 0 || this.tooLarge.length > 0;
+  }
+
+  /** Creates of the missing ancestors of the target root. */
+  start(): MultiOp[] {
+    return this.target.missingParents.map((path) => ({
+      type: "create" as const,
+      path,
+      data: Buffer.alloc(0),
+      acl: openAcl,
+      flags: 0,
+    }));
+  }
+
+  /** The writes for one source node (none for an ephemeral, which is listed as skipped). */
+  plan(node: ZNode): MultiOp[] {
+    if (node.type === "ephemeral") {
+      this.counts.skippedEphemerals.push(describeEphemeral(node));
+      return [];
+    }
+    const path = rebase(node.path, this.from, this.to);
+    const indexed = this.target.nodes?.take(path);
+    const root =
+      path === this.to && this.target.root
+        ? { stat: this.target.root, data: this.target.rootData, acl: this.target.rootAcl }
+        : null;
+    const existing = root ?? indexed;
     if (!existing) {
-      plan.ops.push(createOp(node, path, parents.has(node.path), plan, options.digest));
-      plan.created++;
-      continue;
+      this.counts.created++;
+      return this.checked([this.createOp(node, path)]);
     }
     const type = nodeTypeOf(existing.stat.ephemeralOwner);
     const ttl = ttlOf(existing.stat.ephemeralOwner);
     if (type !== node.type || ttl !== (node.ttlMs ?? 0)) {
       const what = (t: string, ms: number) => (t === "ttl" ? `ttl (${ms} ms)` : t);
-      conflicts.push(
+      this.conflicts.push(
         `${path} is ${what(type, ttl)} on the target, ${what(node.type, node.ttlMs ?? 0)} on the source`,
       );
-      continue;
+      return [];
     }
-    let same = true;
-    if (!existing.data?.equals(node.data)) {
-      plan.ops.push({ type: "setData", path, data: node.data, version: existing.stat.version });
-      plan.updated++;
-      same = false;
+    const ops: MultiOp[] = [];
+    const sameData = root ? root.data?.equals(node.data) === true : indexed?.sameData(node.data);
+    if (!sameData) {
+      ops.push({ type: "setData", path, data: node.data, version: existing.stat.version });
+      this.counts.updated++;
     }
     if (!sameAcl(existing.acl ?? [], node.acl)) {
-      plan.acls.push({ path, acl: node.acl, version: existing.stat.aversion });
-      plan.aclsSet++;
-      same = false;
-    }
-    if (same) plan.unchanged++;
+      this.acls.push({ path, acl: node.acl, version: existing.stat.aversion });
+      this.counts.aclsSet++;
+    } else if (sameData) this.counts.unchanged++;
+    return this.checked(ops);
   }
-  for (const node of target.nodes?.values() ?? []) {
-    if (wanted.has(node.path)) continue;
-    if (node.type === "ephemeral") {
-      if (options.mirror) {
-        const owner = describeEphemeral(node).owner;
-        conflicts.push(`${node.path} is a live ephemeral on the target (owner ${owner})`);
-      }
-    } else if (options.mirror) {
-      plan.ops.push({ type: "delete", path: node.path, version: node.stat.version });
-      plan.deleted++;
-    }
-  }
-  sortDeletesLeavesFirst(plan.ops);
-  if (conflicts.length > 0) {
-    throw new PreconditionFailed(
-      `Cannot copy to ${to} as ${conflicts.length} target node(s) conflict with the source:\n  ${conflicts.slice(0, 20).join("\n  ")}`,
-      { hint: "Remove them from the target (zk rmr), or stop whatever is using the target" },
-    );
-  }
-  checkSizes(plan.ops, options.maxRequestBytes ?? 1_048_575);
-  return plan;
-}
 
-/** A create; a node that gets children but whose ACL denies us CREATE is made writable first. */
-function createOp(
-  node: ZNode,
-  path: string,
-  hasChildren: boolean,
-  plan: Plan,
-  digest: Digest | undefined,
-): MultiOp {
-  let acl = node.acl;
-  if (hasChildren && !grantsCreate(node.acl, digest)) {
-    const us: Acl = digest
-      ? { perms: Perms.all, scheme: "digest", id: digest.id }
-      : { perms: Perms.all, scheme: "world", id: "anyone" };
-    acl = [...node.acl, us];
-    plan.acls.push({ path, acl: node.acl, version: 0 });
+  /** With `mirror`, deletes of the target nodes the source lacks, leaves first. */
+  finish(): MultiOp[] {
+    const extra = this.target.nodes?.remaining() ?? [];
+    const deletes: MultiOp[] = [];
+    for (const node of extra) {
+      if (!this.options.mirror) continue;
+      if (nodeTypeOf(node.stat.ephemeralOwner) === "ephemeral") {
+        const owner = describeEphemeral({
+          path: node.path,
+          stat: node.stat,
+          data: Buffer.alloc(0),
+        });
+        this.conflicts.push(
+          `${node.path} is a live ephemeral on the target (owner ${owner.owner})`,
+        );
+        continue;
+      }
+      deletes.push({ type: "delete", path: node.path, version: node.stat.version });
+      this.counts.deleted++;
+    }
+    return deletes.sort((a, b) => depthOf(b.path) - depthOf(a.path));
   }
-  const op: MultiOp = {
-    type: "create",
-    path,
-    data: node.data,
-    acl,
-    flags: createFlagsOf(node.type),
-  };
-  if (op.flags === CreateFlags.persistentWithTtl) op.ttlMs = node.ttlMs;
-  return op;
+
+  /** Records the operations that cannot fit in one request under the target's jute.maxbuffer. */
+  private checked(ops: MultiOp[]): MultiOp[] {
+    for (const op of ops) {
+      const size = multiOpBytes(op) + multiFrameOverhead;
+      if (size > this.maxRequestBytes) this.tooLarge.push(`${op.path} (${size} bytes)`);
+    }
+    return ops;
+  }
+
+  /** A create; a node that gets children but whose ACL denies us CREATE is made writable first. */
+  private createOp(node: ZNode, path: string): MultiOp {
+    let acl = node.acl;
+    const digest = this.options.digest;
+    if (node.stat.numChildren > 0 && !grantsCreate(node.acl, digest)) {
+      const us: Acl = digest
+        ? { perms: Perms.all, scheme: "digest", id: digest.id }
+        : { perms: Perms.all, scheme: "world", id: "anyone" };
+      acl = [...node.acl, us];
+      this.acls.push({ path, acl: node.acl, version: 0 });
+    }
+    const op: MultiOp = {
+      type: "create",
+      path,
+      data: node.data,
+      acl,
+      flags: createFlagsOf(node.type),
+    };
+    if (op.flags === CreateFlags.persistentWithTtl) op.ttlMs = node.ttlMs;
+    return op;
+  }
 }
 
 /** True when `acl` lets the writing identity create children. */
@@ -197,30 +219,5 @@ function grantsCreate(acl: readonly Acl[], digest: Digest | undefined): boolean 
       (a.perms & Perms.create) !== 0 &&
       ((a.scheme === "world" && a.id === "anyone") ||
         (digest !== undefined && a.scheme === "digest" && a.id === digest.id)),
-  );
-}
-
-/** Moves deletes to the end, deepest first (a parent is deleted after its children). */
-function sortDeletesLeavesFirst(ops: MultiOp[]): void {
-  const deletes = ops.filter((op) => op.type === "delete");
-  if (deletes.length === 0) return;
-  const rest = ops.filter((op) => op.type !== "delete");
-  deletes.sort((a, b) => depthOf(b.path) - depthOf(a.path));
-  ops.splice(0, ops.length, ...rest, ...deletes);
-}
-
-/**
- * Fails when an operation cannot fit in one request under the server's `jute.maxbuffer`.
- * @throws {PreconditionFailed} Listing every such znode and its size.
- */
-export function checkSizes(ops: readonly MultiOp[], maxRequestBytes: number): void {
-  const tooLarge = ops.filter((op) => multiOpBytes(op) + multiFrameOverhead > maxRequestBytes);
-  if (tooLarge.length === 0) return;
-  const list = tooLarge
-    .slice(0, 20)
-    .map((op) => `${op.path} (${multiOpBytes(op) + multiFrameOverhead} bytes)`);
-  throw new PreconditionFailed(
-    `Cannot copy as ${tooLarge.length} znode(s) do not fit in one request of at most ${maxRequestBytes} bytes (jute.maxbuffer); nothing was written:\n  ${list.join("\n  ")}`,
-    { hint: "Raise jute.maxbuffer on the target ensemble, or shrink those znodes on the source" },
   );
 }

@@ -45,6 +45,7 @@ export class ClientPool {
   private readonly clients: ZkClient[] = [];
   private readersOpened: Promise<void> | null = null;
   private readersReady = false;
+  private closed = false;
   private next = 0;
 
   constructor(
@@ -58,8 +59,9 @@ export class ClientPool {
     await this.waitReady(0, this.options.connectTimeoutMs ?? 15_000);
   }
 
-  /** Closes every client. */
+  /** Closes every client; reads still waiting fail instead of opening new sessions. */
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.clients.map((client) => client.close()));
   }
 
@@ -136,6 +138,7 @@ export class ClientPool {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       let client = this.clients[index] as ZkClient;
+      if (this.closed) throw new ZkError(Code.connectionLoss, undefined, "the session was closed");
       if (client.refusedAuth) throw this.authError();
       if (client.finished) {
         client = this.newClient(index === 0);

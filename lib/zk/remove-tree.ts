@@ -3,14 +3,16 @@
  * (or the version recorded in a snapshot, after checking the live tree still matches it), so a
  * concurrent change aborts the delete instead of being lost. Nodes already gone are fine. It
  * refuses while live ephemeral nodes exist under the root (a process still uses the tree).
+ * Two stat walks, neither keeping the tree: the first checks (ephemerals, snapshot), the second
+ * deletes as it goes — a node's delete is queued right after its last child's.
  */
 import { PreconditionFailed, UsageError } from "../errors.ts";
-import { depthOf } from "./address.ts";
+import { depthOf, parentOf } from "./address.ts";
 import { describeEphemeral, type EphemeralNode } from "./node-type.ts";
 import { Code, type MultiOp } from "./protocol.ts";
 import type { ZkSession } from "./session.ts";
-import { readSnapshot, type Snapshot } from "./snapshot.ts";
-import { compareStamps, stampsOf } from "./stamps.ts";
+import { SnapshotReader } from "./snapshot-file.ts";
+import { StampComparer, stampFrom, type TreeStamps } from "./stamps.ts";
 import { type StatNode, walkStats } from "./walk.ts";
 import { TreeWriter, WriteConflict, type WriterOptions } from "./writer.ts";
 
@@ -57,7 +59,9 @@ export async function removeTree(
   const started = performance.now();
   const root = options.root ?? session.address.path;
   if (root === "/") throw new UsageError("Cannot remove / as it is the whole tree: name a subtree");
-  const snapshot = options.expectSnapshot ? readSnapshot(options.expectSnapshot) : undefined;
+  const snapshot = options.expectSnapshot
+    ? new SnapshotReader(options.expectSnapshot).verify()
+    : undefined;
   if (snapshot && snapshot.header.root !== root) {
     throw new UsageError(
       `Cannot check ${root} against ${options.expectSnapshot} as that snapshot is of ${snapshot.header.root}`,
@@ -77,39 +81,30 @@ export async function removeTree(
   };
   for (let round = 1; round <= (snapshot ? 1 : 3); round++) {
     result.rounds = round;
-    const nodes: StatNode[] = [];
-    const walked = await walkStats(session, root, (node) => nodes.push(node));
-    if (walked.rootMissing) break;
-    const live = nodes.filter((node) => node.type === "ephemeral");
-    result.ephemerals = await describeLive(session, live);
-    if (live.length > 0 && !options.force) throw ephemeralsRefusal(root, result.ephemerals);
-    if (snapshot) checkMatchesSnapshot(root, nodes, snapshot, options.expectSnapshot as string);
-    const versions = snapshot ? snapshotVersions(snapshot) : new Map<string, number>();
-    const ops: MultiOp[] = nodes
-      .map((node) => ({ node, depth: depthOf(node.path) }))
-      .sort((a, b) => b.depth - a.depth)
-      .map(({ node }) => ({
-        type: "delete",
-        path: node.path,
-        version: versions.get(node.path) ?? node.stat.version,
-      }));
+    const check = await checkRemovable(session, root, snapshot?.stamps);
+    if (check.rootMissing) break;
+    result.ephemerals = await describeLive(session, check.live);
+    if (check.live.length > 0 && !options.force) throw ephemeralsRefusal(root, result.ephemerals);
+    if (check.changes.length > 0)
+      throw snapshotRefusal(root, check.changes, options.expectSnapshot);
     const writer = new TreeWriter(session, {
       batchOps: 1000,
       ...options.writer,
       phase: "delete",
-      total: ops.length,
+      total: check.nodes,
       concurrentCodes: [Code.badVersion, Code.notEmpty],
       hint: snapshot
         ? "Something changed the tree after the snapshot: find out what before deleting anything"
         : "Something writes to this tree: stop it before removing it",
     });
     try {
-      for (const op of ops) await writer.add(op);
+      await deleteLeavesFirst(session, root, writer, snapshot?.stamps);
       const written = await writer.finish();
       result.deleted += written.ops;
       result.batches += written.batches;
       result.reconciled += written.reconciled;
     } catch (error) {
+      await writer.stop();
       const retry = !snapshot && error instanceof WriteConflict && error.code === Code.notEmpty;
       if (!retry || round === 3) throw error;
       continue;
@@ -118,6 +113,59 @@ export async function removeTree(
   }
   result.durationMs = Math.round(performance.now() - started);
   return result;
+}
+
+/** The first walk: live ephemerals, and with a snapshot, how the tree differs from it. */
+async function checkRemovable(session: ZkSession, root: string, stamps: TreeStamps | undefined) {
+  const live: StatNode[] = [];
+  const comparer = stamps ? new StampComparer(stamps, root) : null;
+  let nodes = 0;
+  const walked = await walkStats(session, root, (node) => {
+    nodes++;
+    if (node.type === "ephemeral") live.push(node);
+    comparer?.see(node.path, stampFrom(node));
+  });
+  const changes = walked.rootMissing ? [] : (comparer?.finish() ?? []);
+  return { rootMissing: walked.rootMissing, nodes, live, changes };
+}
+
+/**
+ * The second walk: leaves are queued for deletion as they are read, and a parent right after the
+ * last of its children (the writer keeps the order on one session).
+ */
+async function deleteLeavesFirst(
+  session: ZkSession,
+  root: string,
+  writer: TreeWriter,
+  stamps: TreeStamps | undefined,
+): Promise<void> {
+  const open = new Map<string, { remaining: number; version: number }>();
+  const remove = (path: string, version: number) => {
+    writer.push({ type: "delete", path, version: stamps?.get(path)?.version ?? version });
+    if (path === root) return;
+    const parent = parentOf(path);
+    const waiting = open.get(parent);
+    if (waiting && --waiting.remaining === 0) {
+      open.delete(parent);
+      remove(parent, waiting.version);
+    }
+  };
+  await walkStats(
+    session,
+    root,
+    (node) => {
+      if (node.stat.numChildren === 0) remove(node.path, node.stat.version);
+      else open.set(node.path, { remaining: node.stat.numChildren, version: node.stat.version });
+    },
+    { backpressure: writer },
+  );
+  // Children that vanished during the walk leave their parents waiting: delete those last.
+  const rest: MultiOp[] = [...open].map(([path, node]) => ({
+    type: "delete",
+    path,
+    version: stamps?.get(path)?.version ?? node.version,
+  }));
+  for (const op of rest.sort((a, b) => depthOf(b.path) - depthOf(a.path))) writer.push(op);
 }
 
 async function describeLive(session: ZkSession, live: StatNode[]): Promise<EphemeralNode[]> {
@@ -142,20 +190,16 @@ function ephemeralsRefusal(root: string, live: EphemeralNode[]): PreconditionFai
   );
 }
 
-function checkMatchesSnapshot(root: string, nodes: StatNode[], snapshot: Snapshot, file: string) {
-  const changes = compareStamps(snapshot.stamps, stampsOf(root, nodes));
-  if (changes.length === 0) return;
+function snapshotRefusal(
+  root: string,
+  changes: { path: string; change: string }[],
+  file: string | undefined,
+): PreconditionFailed {
   const list = changes.slice(0, 10).map((c) => `${c.path} (${c.change})`);
-  throw new PreconditionFailed(
+  return new PreconditionFailed(
     `Cannot remove ${root} as it changed since snapshot ${file} (${changes.length} change(s)); nothing was deleted:\n  ${list.join("\n  ")}`,
     {
       hint: "Find out what changed it; if the change is expected, take a new snapshot and verify the copy again",
     },
   );
-}
-
-function snapshotVersions(snapshot: Snapshot): Map<string, number> {
-  const versions = new Map<string, number>();
-  for (const [path, stamp] of snapshot.stamps.nodes) versions.set(path, stamp.version);
-  return versions;
 }

@@ -1,39 +1,56 @@
 /**
  * `restoreSnapshot`: re-creates a snapshotted subtree on a target, with the same rules as a copy
- * (empty target unless `overwrite`, ephemerals skipped, byte-aware batches, reconciliation).
+ * (empty target unless `overwrite`, ephemerals skipped, byte-aware batches, reconciliation). The
+ * file is read twice — verified whole first, then streamed into the writer — so a damaged file
+ * writes nothing and memory does not grow with the tree.
  */
 import { UsageError } from "../errors.ts";
-import { type CopyOptions, type CopyResult, inspectTarget, writeTree } from "./copy-tree.ts";
+import { type CopyOptions, type CopyResult, inspectTarget } from "./copy-tree.ts";
 import type { ZkSession } from "./session.ts";
-import { readSnapshot } from "./snapshot.ts";
+import { SnapshotReader } from "./snapshot-file.ts";
+import { TreeSink } from "./tree-sink.ts";
 
 /** What a restore did (a copy result whose source is the file). */
-export type RestoreResult = Omit<CopyResult, "sourceStamps" | "vanished">;
+export type RestoreResult = Omit<CopyResult, "sourceStamps" | "vanished" | "snapshot">;
 
 /**
  * Writes the tree of snapshot `file` to `to` (default: the snapshot's own root) on `target`.
  * @throws {UsageError} If the file is not a whole, unedited snapshot.
- * @throws {PreconditionFailed} Non-empty target without `overwrite`, or conflicts; nothing written.
+ * @throws {PreconditionFailed} Non-empty target without `overwrite`, or conflicts found before the
+ *   first write; nothing written. {ActionFailed} when found later (a partial restore remains).
  * @example await restoreSnapshot(newZk, "c1.zksnap");
  */
 export async function restoreSnapshot(
   target: ZkSession,
   file: string,
-  options: Omit<CopyOptions, "from"> = {},
+  options: Omit<CopyOptions, "from" | "snapshot"> = {},
 ): Promise<RestoreResult> {
   const started = performance.now();
-  const snapshot = readSnapshot(file);
-  const from = snapshot.header.root;
+  const verified = new SnapshotReader(file).verify();
+  if (verified.count === 0) throw new UsageError(`Cannot restore ${file} as it holds no nodes`);
+  const from = verified.header.root;
   const to = options.to ?? from;
-  const root = snapshot.nodes[0];
+  const reader = new SnapshotReader(file);
+  const nodes = reader.nodes();
+  const root = nodes.next().value;
   if (!root) throw new UsageError(`Cannot restore ${file} as it holds no nodes`);
   const state = await inspectTarget(target, to, root.data, options);
-  const result = await writeTree(target, snapshot.nodes, from, to, state, options);
+  const sink = new TreeSink(target, from, to, state, { ...options, total: verified.count });
+  try {
+    sink.add(root);
+    for (const node of nodes) {
+      sink.add(node);
+      if (sink.blocked()) await sink.drained();
+    }
+  } catch (error) {
+    throw await sink.abandon(error);
+  }
+  const result = await sink.finish();
   return {
     ...result,
     source: file,
-    read: snapshot.nodes.length,
-    dataBytes: snapshot.nodes.reduce((sum, node) => sum + node.data.length, 0),
+    read: reader.count,
+    dataBytes: reader.dataBytes,
     durationMs: Math.round(performance.now() - started),
   };
 }

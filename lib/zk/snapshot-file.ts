@@ -11,7 +11,7 @@ import { UsageError } from "../errors.ts";
 import { parentOf } from "./address.ts";
 import type { Acl, Stat } from "./jute.ts";
 import type { NodeType, ZNode } from "./node-type.ts";
-import { stampsOf, type TreeStamps } from "./stamps.ts";
+import { addStamp, TreeStamps } from "./stamps.ts";
 
 const format = "pegasus-zk-migrate/snapshot";
 
@@ -144,81 +144,126 @@ interface NodeLine {
 }
 
 /**
- * Reads a snapshot file, verifying its format, order and checksum.
+ * Reads a snapshot file, verifying its format, order and checksum, with every node in memory.
  * @throws {UsageError} If the file is missing, truncated, edited or not a snapshot.
  * @example const { nodes, stamps } = readSnapshot("c1.zksnap");
  */
 export function readSnapshot(file: string): Snapshot {
-  const bad = (why: string) =>
-    new UsageError(`Cannot use ${file} as a snapshot: ${why}`, {
-      hint: "Take a new one with `zk snapshot SRC -o FILE`",
-    });
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch (error) {
-    throw new UsageError(`Cannot open snapshot ${file}: ${(error as Error).message}`);
+  const reader = new SnapshotReader(file);
+  const nodes = [...reader.nodes()];
+  return { header: reader.header, nodes, stamps: reader.stamps, sha256: reader.sha256 };
+}
+
+/**
+ * Streams a snapshot file one node at a time, checking the order as it goes; the checksum is
+ * known only at the end, so a caller that must not act on a damaged file reads it twice: once
+ * to verify (`verify()`), once to act.
+ * @example
+ * const reader = new SnapshotReader("c1.zksnap");
+ * reader.verify(); // throws on a damaged file; header, stamps and counts are then known
+ * for (const node of reader.nodes()) …
+ */
+export class SnapshotReader {
+  header!: SnapshotHeader;
+  /** Stamps of the persistent nodes (complete after a full pass). */
+  stamps: TreeStamps = new TreeStamps("/");
+  sha256 = "";
+  /** Nodes and data bytes (complete after a full pass). */
+  count = 0;
+  dataBytes = 0;
+
+  constructor(readonly file: string) {}
+
+  /** Reads the whole file once, keeping only stamps and counts. @throws {UsageError} */
+  verify(): this {
+    for (const _ of this.nodes()) {
+      // each node is checked and dropped
+    }
+    return this;
   }
-  const hash = createHash("sha256");
-  const nodes: ZNode[] = [];
-  const seen = new Set<string>();
-  let header: SnapshotHeader | undefined;
-  let trailer: { end: true; nodes: number; sha256: string } | undefined;
-  let rest = Buffer.alloc(0);
-  const chunk = Buffer.allocUnsafe(1024 * 1024);
-  const onLine = (raw: Buffer) => {
-    if (trailer) throw bad("it has lines after its trailer");
-    let value: unknown;
+
+  /** The nodes, parents first; throws at the first flaw, or at the end on a bad checksum. */
+  *nodes(): Generator<ZNode> {
+    const file = this.file;
+    const bad = (why: string) =>
+      new UsageError(`Cannot use ${file} as a snapshot: ${why}`, {
+        hint: "Take a new one with `zk snapshot SRC -o FILE`",
+      });
+    let fd: number;
     try {
-      value = JSON.parse(raw.toString());
-    } catch {
-      throw bad(`line ${nodes.length + 1 + (header ? 1 : 0)} is not JSON`);
+      fd = openSync(file, "r");
+    } catch (error) {
+      throw new UsageError(`Cannot open snapshot ${file}: ${(error as Error).message}`);
     }
-    if (!header) {
-      header = value as SnapshotHeader;
-      if (header?.format !== format || header.version !== 1) throw bad("it has no snapshot header");
-    } else if ((value as { end?: boolean }).end === true) {
-      trailer = value as typeof trailer;
-      return;
-    } else {
-      let node: ZNode;
+    const hash = createHash("sha256");
+    let header: SnapshotHeader | undefined;
+    let trailer: { end: true; nodes: number; sha256: string } | undefined;
+    let count = 0;
+    let dataBytes = 0;
+    let rest = Buffer.alloc(0);
+    const chunk = Buffer.allocUnsafe(1024 * 1024);
+    const decodeLine = (raw: Buffer): ZNode | null => {
+      if (trailer) throw bad("it has lines after its trailer");
+      let value: unknown;
       try {
-        node = decodeNode(value as NodeLine);
+        value = JSON.parse(raw.toString());
       } catch {
-        throw bad(`line ${nodes.length + 2} is not a node`);
+        throw bad(`line ${count + 1 + (header ? 1 : 0)} is not JSON`);
       }
-      const isRoot = node.path === header.root;
-      if (isRoot ? nodes.length > 0 : !seen.has(parentOf(node.path))) {
-        throw bad(`${node.path} comes before its parent`);
+      let node: ZNode | null = null;
+      if (!header) {
+        header = value as SnapshotHeader;
+        if (header?.format !== format || header.version !== 1)
+          throw bad("it has no snapshot header");
+        this.header = header;
+        this.stamps = new TreeStamps(header.root);
+      } else if ((value as { end?: boolean }).end === true) {
+        trailer = value as typeof trailer;
+        return null;
+      } else {
+        try {
+          node = decodeNode(value as NodeLine);
+        } catch {
+          throw bad(`line ${count + 2} is not a node`);
+        }
+        const isRoot = node.path === header.root;
+        if (isRoot ? count > 0 : !this.stamps.has(parentOf(node.path))) {
+          throw bad(`${node.path} comes before its parent`);
+        }
+        addStamp(this.stamps, node);
+        count++;
+        dataBytes += node.data.length;
       }
-      seen.add(node.path);
-      nodes.push(node);
+      hash.update(raw);
+      hash.update("\n");
+      return node;
+    };
+    try {
+      for (;;) {
+        const n = readSync(fd, chunk, 0, chunk.length, null);
+        if (n === 0) break;
+        const buf =
+          rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+        let start = 0;
+        for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
+          const node = decodeLine(buf.subarray(start, nl));
+          start = nl + 1;
+          if (node) yield node;
+        }
+        rest = Buffer.from(buf.subarray(start));
+      }
+    } finally {
+      closeSync(fd);
     }
-    hash.update(raw);
-    hash.update("\n");
-  };
-  try {
-    for (;;) {
-      const n = readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) break;
-      let buf = Buffer.concat([rest, chunk.subarray(0, n)]);
-      let start = 0;
-      for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
-        onLine(buf.subarray(start, nl));
-        start = nl + 1;
-      }
-      buf = buf.subarray(start);
-      rest = Buffer.from(buf);
+    if (rest.length > 0 || !header || !trailer) throw bad("it is truncated (no trailer)");
+    const sha256 = hash.digest("hex");
+    if (trailer.sha256 !== sha256 || trailer.nodes !== count) {
+      throw bad("its checksum does not match (the file is damaged or was edited)");
     }
-  } finally {
-    closeSync(fd);
+    this.sha256 = sha256;
+    this.count = count;
+    this.dataBytes = dataBytes;
   }
-  if (rest.length > 0 || !header || !trailer) throw bad("it is truncated (no trailer)");
-  const sha256 = hash.digest("hex");
-  if (trailer.sha256 !== sha256 || trailer.nodes !== nodes.length) {
-    throw bad("its checksum does not match (the file is damaged or was edited)");
-  }
-  return { header, nodes, stamps: stampsOf(header.root, nodes), sha256 };
 }
 
 function decodeNode(line: NodeLine): ZNode {

@@ -10,22 +10,10 @@ import { rebase } from "./address.ts";
 import type { Stat } from "./jute.ts";
 import type { NodeType } from "./node-type.ts";
 import type { ZkSession } from "./session.ts";
+import { type Stamp, TreeStamps } from "./stamp-table.ts";
 import { walkStats } from "./walk.ts";
 
-/** What must not change on one node. */
-export interface Stamp {
-  czxid: bigint;
-  mzxid: bigint;
-  version: number;
-  aversion: number;
-  type: NodeType;
-}
-
-/** Stamps of every persistent (container, TTL) node of a tree, by absolute path. */
-export interface TreeStamps {
-  root: string;
-  nodes: Map<string, Stamp>;
-}
+export { type Stamp, TreeStamps } from "./stamp-table.ts";
 
 /** One difference between two sets of stamps. */
 export interface StampChange {
@@ -44,43 +32,83 @@ export interface UnchangedResult {
 /** Stamps of the nodes of the tree at `root` (ephemerals left out). */
 export function stampsOf(
   root: string,
-  nodes: readonly { path: string; stat: Stat; type: NodeType }[],
+  nodes: Iterable<{ path: string; stat: Stat; type: NodeType }>,
 ): TreeStamps {
-  const stamps = new Map<string, Stamp>();
-  for (const node of nodes) {
-    if (node.type === "ephemeral") continue;
-    const { czxid, mzxid, version, aversion } = node.stat;
-    stamps.set(node.path, { czxid, mzxid, version, aversion, type: node.type });
-  }
-  return { root, nodes: stamps };
+  const stamps = new TreeStamps(root);
+  for (const node of nodes) addStamp(stamps, node);
+  return stamps;
+}
+
+/** Records the stamp of one node (ephemerals are left out). */
+export function addStamp(
+  stamps: TreeStamps,
+  node: { path: string; stat: Stat; type: NodeType },
+): void {
+  if (node.type === "ephemeral") return;
+  const { czxid, mzxid, version, aversion } = node.stat;
+  stamps.set(node.path, { czxid, mzxid, version, aversion, type: node.type });
 }
 
 /**
  * Compares two sets of stamps; paths of `now` are mapped onto `before.root` first.
- * @example compareStamps(copy.sourceStamps, stampsOf(nodesReadNow))
+ * @example compareStamps(copy.sourceStamps, stampsOf(root, nodesReadNow))
  */
 export function compareStamps(before: TreeStamps, now: TreeStamps): StampChange[] {
-  const changes: StampChange[] = [];
-  for (const [nowPath, stamp] of now.nodes) {
-    const path = rebase(nowPath, now.root, before.root);
-    const old = before.nodes.get(path);
-    if (!old) changes.push({ path, change: "added" });
-    else if (old.czxid !== stamp.czxid) changes.push({ path, change: "recreated" });
-    else if (old.type !== stamp.type) changes.push({ path, change: "type" });
-    else if (old.mzxid !== stamp.mzxid || old.version !== stamp.version) {
-      changes.push({ path, change: "data" });
-    } else if (old.aversion !== stamp.aversion) changes.push({ path, change: "acl" });
-  }
-  for (const path of before.nodes.keys()) {
-    if (!now.nodes.has(rebase(path, before.root, now.root)))
-      changes.push({ path, change: "removed" });
-  }
-  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const comparer = new StampComparer(before, now.root);
+  for (const [path, stamp] of now.entries()) comparer.see(path, stamp);
+  return comparer.finish();
 }
 
 /**
- * Walks `root` again (stats only) and compares it with stamps taken earlier, e.g. those of a copy
- * (`CopyResult.sourceStamps`) or of a snapshot file (`readSnapshot(file).stamps`).
+ * Compares stamps seen one node at a time (during a walk) with stamps taken earlier, holding
+ * one bit per earlier node besides the changes found.
+ * @example const c = new StampComparer(copy.sourceStamps, root); walk(…, (n) => c.see(n.path, …));
+ */
+export class StampComparer {
+  private readonly seen: Uint8Array;
+  private readonly changes: StampChange[] = [];
+  /** Nodes compared. */
+  nodes = 0;
+
+  constructor(
+    private readonly before: TreeStamps,
+    private readonly nowRoot: string,
+  ) {
+    this.seen = new Uint8Array(before.size);
+  }
+
+  /** Compares one node as it is now (ephemerals are ignored). */
+  see(nowPath: string, stamp: Stamp): void {
+    if (stamp.type === "ephemeral") return;
+    this.nodes++;
+    const path = rebase(nowPath, this.nowRoot, this.before.root);
+    const row = this.before.rowOf(path);
+    if (row === -1) {
+      this.changes.push({ path, change: "added" });
+      return;
+    }
+    this.seen[row] = 1;
+    const old = this.before.stampAt(row);
+    if (old.czxid !== stamp.czxid) this.changes.push({ path, change: "recreated" });
+    else if (old.type !== stamp.type) this.changes.push({ path, change: "type" });
+    else if (old.mzxid !== stamp.mzxid || old.version !== stamp.version) {
+      this.changes.push({ path, change: "data" });
+    } else if (old.aversion !== stamp.aversion) this.changes.push({ path, change: "acl" });
+  }
+
+  /** Every change, sorted by path: those seen, then earlier nodes never seen (removed). */
+  finish(): StampChange[] {
+    for (let row = 0; row < this.before.size; row++) {
+      if (this.seen[row] === 0)
+        this.changes.push({ path: this.before.pathAt(row), change: "removed" });
+    }
+    return this.changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+}
+
+/**
+ * Walks `root` again (stats only, nothing kept per node) and compares it with stamps taken
+ * earlier, e.g. those of a copy (`CopyResult.sourceStamps`) or of a snapshot file.
  * @example const { unchanged, changes } = await checkUnchanged(source, "/pegasus/c1", copy.sourceStamps);
  */
 export async function checkUnchanged(
@@ -88,9 +116,14 @@ export async function checkUnchanged(
   root: string,
   before: TreeStamps,
 ): Promise<UnchangedResult> {
-  const nodes: { path: string; stat: Stat; type: NodeType }[] = [];
-  await walkStats(session, root, (node) => nodes.push(node));
-  const now = stampsOf(root, nodes);
-  const changes = compareStamps(before, now);
-  return { unchanged: changes.length === 0, nodes: now.nodes.size, changes };
+  const comparer = new StampComparer(before, root);
+  await walkStats(session, root, (node) => comparer.see(node.path, stampFrom(node)));
+  const changes = comparer.finish();
+  return { unchanged: changes.length === 0, nodes: comparer.nodes, changes };
+}
+
+/** The stamp of a node as read. */
+export function stampFrom(node: { stat: Stat; type: NodeType }): Stamp {
+  const { czxid, mzxid, version, aversion } = node.stat;
+  return { czxid, mzxid, version, aversion, type: node.type };
 }

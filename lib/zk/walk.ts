@@ -8,6 +8,7 @@
 import { ActionFailed } from "../errors.ts";
 import { joinPath } from "./address.ts";
 import { type Acl, JuteReader, type JuteWriter, type Stat } from "./jute.ts";
+import { collectGarbage } from "./memory.ts";
 import { type NodeType, nodeTypeOf, ttlOf, type ZNode } from "./node-type.ts";
 import { Code, hasCode, Op, readChildren, writePathNoWatch, ZkError } from "./protocol.ts";
 import type { ZkSession } from "./session.ts";
@@ -37,6 +38,25 @@ export interface WalkOptions {
   total?: number | null;
   /** Nodes being read at once. @default 4000 */
   window?: number;
+  /** A consumer that cannot keep up (e.g. a writer): no new reads start while it is blocked. */
+  backpressure?: Backpressure;
+  /** Stops the walk (it rejects with the signal's reason), e.g. when a parallel walk failed. */
+  signal?: AbortSignal;
+}
+
+/** Lets a slow consumer hold a walk back. */
+export interface Backpressure {
+  /** True while no more nodes should be read. */
+  blocked(): boolean;
+  /** Resolves once it is no longer blocked. */
+  drained(): Promise<void>;
+}
+
+/** Child names of one parent still to be read (names only: the full paths are built on start). */
+interface Pending {
+  parent: string;
+  names: string[];
+  next: number;
 }
 
 const batchOps = 512;
@@ -60,27 +80,40 @@ export async function walkContent(
 }
 
 /**
- * Walks the subtree at `root` reading only stats and child lists (one getChildren2 per node).
+ * Walks the subtree at `root` reading only stats and child lists: on ZooKeeper 3.6+ a
+ * getData and a getChildren per node, hundreds of nodes per `multiRead` (the data is dropped);
+ * older servers get one getChildren2 per node.
  * @example await walkStats(zk, "/pegasus/c1", (node) => count++);
  */
-export function walkStats(
+export async function walkStats(
   session: ZkSession,
   root: string,
   onNode: (node: StatNode) => void,
   options: WalkOptions = {},
 ): Promise<WalkSummary> {
-  return walk(session, root, options, onNode as (node: ZNode) => void, "stats");
+  const batched = await session.supportsMultiRead();
+  return walk(
+    session,
+    root,
+    options,
+    onNode as (node: ZNode) => void,
+    batched ? "batchedStats" : "stats",
+  );
 }
 
-type Mode = "stats" | "content" | "batched";
+type Mode = "stats" | "batchedStats" | "content" | "batched";
 
 interface Waiting {
   path: string;
   acl: Acl[];
-  stat: Stat;
+  /** The stat from getACL; null for a stat-only read (it comes with the data). */
+  stat: Stat | null;
   wantData: boolean;
   wantChildren: boolean;
 }
+
+/** Reply bytes expected for a node read blind (stat-only walk): Pegasus nodes are ≈ 400 B. */
+const blindNodeBytes = 1024;
 
 type ReadResult = { data: Buffer; stat: Stat } | { children: string[] } | { error: number };
 
@@ -94,8 +127,12 @@ async function walk(
   await session.syncReaders(root);
   const summary: WalkSummary = { nodes: 0, bytes: 0, vanished: [], rootMissing: false };
   const window = options.window ?? 4000;
-  const queue: string[] = [root];
-  let head = 0;
+  // Last in, first out: the most recently listed children are read first (depth first), so what
+  // waits to be read stays near one branch instead of holding a whole level of the tree.
+  const pending: Pending[] = [];
+  let queued = 1;
+  let rootStarted = false;
+  let waitingForDrain = false;
   let active = 0;
   let failure: unknown = null;
   let batch: Waiting[] = [];
@@ -115,9 +152,7 @@ async function walk(
     const now = performance.now();
     if (!force && now - lastProgress < 200) return;
     lastProgress = now;
-    // Socket chunks and reply copies live outside the JS heap, so the collector hardly feels
-    // them; a young-generation pass every 200 ms lets their memory be reused sooner.
-    Bun.gc(false);
+    collectGarbage();
     session.log({
       kind: "zk-progress",
       ensemble: session.label,
@@ -133,14 +168,36 @@ async function walk(
     fail(error);
   };
 
-  const pump = () => {
-    if (failure) return;
-    while (head < queue.length && active < window) start(queue[head++] as string);
-    if (head > 65_536 && head * 2 > queue.length) {
-      queue.splice(0, head);
-      head = 0;
+  const nextPath = (): string | null => {
+    if (!rootStarted) {
+      rootStarted = true;
+      queued--;
+      return root;
     }
-    if (active === 0 && head >= queue.length) {
+    const top = pending[pending.length - 1];
+    if (!top) return null;
+    const name = top.names[top.next++] as string;
+    if (top.next >= top.names.length) pending.pop();
+    queued--;
+    return joinPath(top.parent, name);
+  };
+
+  const pump = () => {
+    if (options.signal?.aborted) abort(options.signal.reason);
+    if (failure || waitingForDrain) return;
+    const gate = options.backpressure;
+    while (queued > 0 && active < window) {
+      if (gate?.blocked()) {
+        waitingForDrain = true;
+        gate.drained().then(() => {
+          waitingForDrain = false;
+          pump();
+        }, abort);
+        return;
+      }
+      start(nextPath() as string);
+    }
+    if (active === 0 && queued === 0) {
       progress(true);
       finish();
     }
@@ -156,9 +213,14 @@ async function walk(
     }
     summary.nodes++;
     summary.bytes += node.data.length;
-    for (const name of children) {
-      const child = joinPath(node.path, name);
-      if (child !== "/zookeeper") queue.push(child);
+    // Sorted, so that two walks of equal trees visit them in the same order (a diff pairs nodes
+    // as they come); the server lists children in hash-set order.
+    const names = (
+      node.path === "/" ? children.filter((name) => name !== "zookeeper") : children
+    ).sort();
+    if (names.length > 0) {
+      pending.push({ parent: node.path, names, next: 0 });
+      queued += names.length;
     }
     progress(false);
     pump();
@@ -203,16 +265,12 @@ async function walk(
             | undefined;
           if (error) {
             if (error.error === Code.noNode) gone(item.path);
-            else abort(new ZkError(error.error, item.path));
+            else abort(readFailure(session, new ZkError(error.error, item.path)));
             continue;
           }
           const read = data as { data: Buffer; stat: Stat } | undefined;
-          const node = made(
-            item.path,
-            read?.stat ?? item.stat,
-            item.acl,
-            read?.data ?? Buffer.alloc(0),
-          );
+          const stat = (read?.stat ?? item.stat) as Stat;
+          const node = made(item.path, stat, item.acl, item.stat && read ? read.data : empty);
           complete(node, kids ? (kids as { children: string[] }).children : []);
         }
         if (batch.length > 0) flush();
@@ -222,7 +280,9 @@ async function walk(
 
   const enqueueBatched = (item: Waiting) => {
     const ops = (item.wantData ? 1 : 0) + (item.wantChildren ? 1 : 0);
-    const bytes = item.stat.dataLength + 64 * (item.wantChildren ? item.stat.numChildren : 0);
+    const bytes = item.stat
+      ? item.stat.dataLength + 64 * (item.wantChildren ? item.stat.numChildren : 0)
+      : blindNodeBytes;
     if (batchCount + ops > batchOps || (batchSize + bytes > batchBytes && batch.length > 0))
       flush();
     batch.push(item);
@@ -239,7 +299,12 @@ async function walk(
 
   const start = (path: string) => {
     active++;
-    const handle = (error: unknown) => (hasCode(error, Code.noNode) ? gone(path) : abort(error));
+    const handle = (error: unknown) =>
+      hasCode(error, Code.noNode) ? gone(path) : abort(readFailure(session, error));
+    if (mode === "batchedStats") {
+      enqueueBatched({ path, acl: [], stat: null, wantData: true, wantChildren: true });
+      return;
+    }
     if (mode === "stats") {
       session
         .readAny({
@@ -307,7 +372,9 @@ function encodeReads(w: JuteWriter, items: Waiting[]): void {
 
 /** Decodes a multiRead reply; node data are views into one copy of the reply (one allocation). */
 function decodeReads(reply: JuteReader): ReadResult[] {
-  const r = new JuteReader(Buffer.from(reply.buf.subarray(reply.pos, reply.end)));
+  const copy = Buffer.allocUnsafe(reply.end - reply.pos);
+  reply.buf.copy(copy, 0, reply.pos, reply.end);
+  const r = new JuteReader(copy);
   const results: ReadResult[] = [];
   for (;;) {
     const type = r.int();
@@ -319,6 +386,20 @@ function decodeReads(reply: JuteReader): ReadResult[] {
     else if (type === Op.error) results.push({ error: r.int() });
     else throw new ZkError(Code.marshallingError, undefined, `unexpected multiRead result ${type}`);
   }
+}
+
+/** A read the server refused for lack of permission, said with the path, the side and the fix. */
+function readFailure(session: ZkSession, error: unknown): unknown {
+  if (!(error instanceof ZkError) || error.code !== Code.noAuth) return error;
+  const side = session.label;
+  const how =
+    side === "source" || side === "target"
+      ? ` (zk commands: PZM_${side.toUpperCase()}_ZK_DIGEST or --${side}-auth-env; runbook: zookeeper.auth.${side}_env)`
+      : "";
+  return new ActionFailed(
+    `Cannot read ${error.path} on the ${side} ensemble (${session.address.connect}) as the server answers NoAuth: the ${side} session has no READ permission there`,
+    { hint: `Authenticate the ${side} session as a user with READ on ${error.path}${how}` },
+  );
 }
 
 /** A getACL without ADMIN permission hides digest hashes as `user:x`; copying that would lock nodes. */

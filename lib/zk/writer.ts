@@ -6,7 +6,9 @@
  * is written twice and nothing is skipped.
  */
 import { ActionFailed, PreconditionFailed } from "../errors.ts";
+import { formatBytes } from "./events.ts";
 import type { Acl } from "./jute.ts";
+import { collectGarbage } from "./memory.ts";
 import { createFlagsOf, nodeTypeOf, sameAcl, ttlOf } from "./node-type.ts";
 import {
   Code,
@@ -27,6 +29,11 @@ export interface WriterOptions {
   batchOps?: number;
   /** Batches sent before the first is answered. @default 4 */
   batchesInFlight?: number;
+  /**
+   * Operations held back before the first batch is sent, so that a small tree is read whole
+   * (and every problem found) before anything is written. @default 0
+   */
+  holdBackOps?: number;
   /** Total operations expected, for progress events. */
   total?: number;
   /** Progress phase name. @default "write" */
@@ -68,7 +75,9 @@ interface Batch {
 }
 
 /**
- * Batches operations into multis and sends them with reconciliation.
+ * Batches operations into multis and sends them with reconciliation. A producer either awaits
+ * `add` or calls `push` and honours `blocked()`/`drained()` (the writer is a walk's
+ * {@link Backpressure}): at most a few batches wait unsent, so memory does not grow with the tree.
  * @example
  * const writer = new TreeWriter(target);
  * for (const op of ops) await writer.add(op);
@@ -76,9 +85,15 @@ interface Batch {
  */
 export class TreeWriter {
   private current: Batch = { ops: [], bytes: multiFrameOverhead };
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly ready: Batch[] = [];
+  private queuedOps = 0;
+  private queuedBytes = 0;
+  private started: boolean;
+  private inFlight = 0;
+  private reconciling = 0;
   private recovery: Promise<void> = Promise.resolve();
   private failure: unknown = null;
+  private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private lastProgress = Number.NEGATIVE_INFINITY;
   private readonly summary: WriteSummary = {
     ops: 0,
@@ -90,6 +105,9 @@ export class TreeWriter {
   private readonly batchBytes: number;
   private readonly batchOps: number;
   private readonly maxInFlight: number;
+  private readonly holdBackOps: number;
+  private readonly capacityOps: number;
+  private readonly capacityBytes: number;
 
   constructor(
     private readonly session: ZkSession,
@@ -98,17 +116,51 @@ export class TreeWriter {
     this.batchBytes = options.batchBytes ?? 512 * 1024;
     this.batchOps = options.batchOps ?? 1000;
     this.maxInFlight = options.batchesInFlight ?? 4;
+    this.holdBackOps = options.holdBackOps ?? 0;
+    this.started = this.holdBackOps === 0;
+    this.capacityOps = this.holdBackOps + this.batchOps * 4;
+    this.capacityBytes = this.batchBytes * 8;
   }
 
-  /** Adds an operation; waits while the in-flight window is full. */
+  /** Operations applied so far (or, under dry-run, logged). */
+  get written(): number {
+    return this.summary.ops;
+  }
+
+  /** Adds an operation; waits while too many wait unsent. */
   async add(op: MultiOp): Promise<void> {
+    this.push(op);
+    if (this.blocked()) await this.drained();
+  }
+
+  /** Adds an operation without waiting; the producer should then honour `blocked()`. */
+  push(op: MultiOp): void {
     this.throwIfFailed();
     const bytes = multiOpBytes(op);
     const full =
       this.current.ops.length >= this.batchOps || this.current.bytes + bytes > this.batchBytes;
-    if (full && this.current.ops.length > 0) await this.dispatch();
+    if (full && this.current.ops.length > 0) this.seal();
     this.current.ops.push(op);
     this.current.bytes += bytes;
+    this.queuedOps++;
+    this.queuedBytes += bytes;
+    if (!this.started && this.queuedOps >= this.holdBackOps) this.started = true;
+    this.drive();
+  }
+
+  /** True while enough operations wait unsent that the producer should pause. */
+  blocked(): boolean {
+    return (
+      this.failure === null &&
+      (this.queuedOps >= this.capacityOps || this.queuedBytes >= this.capacityBytes)
+    );
+  }
+
+  /** Resolves once `blocked()` is false; rejects if a batch failed. */
+  drained(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (!this.blocked()) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   /**
@@ -116,29 +168,83 @@ export class TreeWriter {
    * @throws {ActionFailed} If a batch failed for a reason other than a lost connection.
    */
   async finish(): Promise<WriteSummary> {
-    if (this.current.ops.length > 0) await this.dispatch();
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    if (this.current.ops.length > 0) this.seal();
+    this.started = true;
+    this.drive();
+    await this.settled();
     await this.recovery.catch(() => {});
     this.throwIfFailed();
     this.progress(true);
     return this.summary;
   }
 
+  /**
+   * Drops what was not sent yet and waits for the batches on the wire.
+   * @returns the operations applied.
+   */
+  async stop(): Promise<number> {
+    this.ready.length = 0;
+    this.current = { ops: [], bytes: multiFrameOverhead };
+    this.queuedOps = 0;
+    this.queuedBytes = 0;
+    await this.settled();
+    return this.summary.ops;
+  }
+
+  /** Waits until nothing is queued, on the wire or being reconciled (or a batch failed). */
+  private async settled(): Promise<void> {
+    while (!this.failure && (this.ready.length > 0 || this.inFlight > 0 || this.reconciling > 0)) {
+      await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject })).catch(
+        () => {},
+      );
+    }
+  }
+
   private throwIfFailed(): void {
     if (this.failure) throw this.failure;
   }
 
-  private async dispatch(): Promise<void> {
-    const batch = this.current;
+  private seal(): void {
+    this.ready.push(this.current);
     this.current = { ops: [], bytes: multiFrameOverhead };
-    while (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
-    await this.recovery;
-    this.throwIfFailed();
-    const sent = this.send(batch).catch((error) => {
-      this.failure ??= error;
-    });
-    this.inFlight.add(sent);
-    sent.finally(() => this.inFlight.delete(sent));
+  }
+
+  /** Sends ready batches while the window allows and no batch is being reconciled. */
+  private drive(): void {
+    while (
+      this.started &&
+      !this.failure &&
+      this.reconciling === 0 &&
+      this.inFlight < this.maxInFlight &&
+      this.ready.length > 0
+    ) {
+      const batch = this.ready.shift() as Batch;
+      this.queuedOps -= batch.ops.length;
+      this.queuedBytes -= batch.bytes - multiFrameOverhead;
+      this.inFlight++;
+      this.send(batch)
+        .catch((error) => {
+          this.failure ??= error;
+        })
+        .finally(() => {
+          this.inFlight--;
+          this.drive();
+          this.wake();
+        });
+    }
+    this.wake();
+  }
+
+  /** Tells waiting producers (and `finish`) that something moved. */
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    if (!this.failure && this.blocked()) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) {
+      if (this.failure) w.reject(this.failure);
+      else w.resolve();
+    }
   }
 
   private async send(batch: Batch): Promise<void> {
@@ -156,7 +262,12 @@ export class TreeWriter {
 
   /** Reconciles batches one at a time, in the order they failed (their order of sending). */
   private reconcileInOrder(batch: Batch, error: ZkError): Promise<void> {
-    const step = this.recovery.then(() => this.reconcile(batch, error));
+    this.reconciling++;
+    const step = this.recovery
+      .then(() => this.reconcile(batch, error))
+      .finally(() => {
+        this.reconciling--;
+      });
     this.recovery = step.catch(() => {});
     return step;
   }
@@ -167,8 +278,12 @@ export class TreeWriter {
     let error = firstError;
     let ops = batch.ops;
     let definitive = 0;
+    // Connections dropped on this request while the server applied none of it: a server that
+    // refuses the request itself (jute.maxbuffer, heap) does that every time; a network does not.
+    let refusals = 0;
     for (let attempt = 0; attempt < 20; attempt++) {
-      if (isConnectionError(error)) await this.session.reconnected();
+      const dropped = isConnectionError(error);
+      if (dropped) await this.reconnectedWhileWriting();
       else definitive++;
       // A new session may sit on a follower that has not seen our last writes yet.
       await this.session.syncPrimary(ops[0]?.path ?? "/");
@@ -176,11 +291,13 @@ export class TreeWriter {
       const pending = ops.filter((_, i) => !applied[i]);
       this.summary.foundApplied += ops.length - pending.length;
       this.summary.ops += ops.length - pending.length;
+      refusals = dropped && pending.length === ops.length ? refusals + 1 : 0;
       ops = pending;
       if (ops.length === 0) return this.progress(false);
       // A definitive error may come from a reply that raced our read-back: send once more, then give up.
       if (definitive >= 2) throw this.failed(error);
       const bytes = ops.reduce((sum, op) => sum + multiOpBytes(op), multiFrameOverhead);
+      if (refusals >= 3) throw this.refused(ops, bytes, refusals, error);
       try {
         const results = await this.session.multi(ops, bytes);
         const failed = failedOp(results, ops);
@@ -231,6 +348,35 @@ export class TreeWriter {
     this.progress(false);
   }
 
+  /** Waits for the ensemble to answer again; if it does not, says what may have killed it. */
+  private async reconnectedWhileWriting(): Promise<void> {
+    try {
+      await this.session.reconnected();
+    } catch (error) {
+      if (!(error instanceof ActionFailed)) throw error;
+      throw new ActionFailed(
+        `${error.message} while writing to it (${this.summary.ops} operations applied)`,
+        {
+          hint: `If its servers exited, look in their logs for java.lang.OutOfMemoryError (the heap is too small for the tree: raise -Xmx) or "Len error" (a request above jute.maxbuffer). ${this.options.hint ?? ""}`.trim(),
+          cause: error.cause,
+        },
+      );
+    }
+  }
+
+  /** The server drops the connection on this request every time: it refuses the request. */
+  private refused(ops: readonly MultiOp[], bytes: number, times: number, error: ZkError): Error {
+    const first = ops[0]?.path ?? "";
+    const last = ops[ops.length - 1]?.path ?? "";
+    return new ActionFailed(
+      `Cannot write to ${this.session.label} (${this.session.address.connect}): the server closed the connection ${times} times in a row on the same ${formatBytes(bytes)} request (a multi of ${ops.length} operations, ${first} … ${last}) and applied none of it; ${this.summary.ops} operations had been applied`,
+      {
+        hint: `The server refuses the request itself. Its log says why: "Len error" means the request is above its jute.maxbuffer (raise -Djute.maxbuffer on every server of that ensemble and restart them); java.lang.OutOfMemoryError means its heap is too small for the tree (raise -Xmx). ${this.options.hint ?? ""}`.trim(),
+        cause: error,
+      },
+    );
+  }
+
   private failed(error: ZkError): Error {
     const concurrent = this.options.concurrentCodes?.includes(error.code);
     const what = `Cannot write to ${this.session.label} (${this.session.address.connect}): ${error.message}`;
@@ -246,6 +392,7 @@ export class TreeWriter {
     const now = performance.now();
     if (!force && now - this.lastProgress < 200) return;
     this.lastProgress = now;
+    collectGarbage(); // a restore reads no tree: its writer is what reports progress
     this.session.log({
       kind: "zk-progress",
       ensemble: this.session.label,

@@ -46,6 +46,7 @@ export function zkCopy(src: string, dst: string, options: ZkWriteOptions): Promi
     const result = await zk.copyTree(source, target, {
       overwrite: options.overwrite,
       mirror: options.mirror,
+      keepStamps: false, // nothing here proves the source unchanged afterwards
     });
     const { sourceStamps: _, ...printable } = result;
     return { exitCode: ExitCode.ok, result: printable, lines: copyLines("copy", result) };

@@ -4,17 +4,23 @@
  *
  * Done right (reference §12.2): a snapshot of the source first (the backup), then the copy —
  * data byte for byte, ACLs, parents before children, the leader's ephemeral LOCKNODE left out but
- * the lock directories kept — then a node-by-node diff of both trees, and a re-read of the source
- * proving it did not change while we copied (blind does not stop every write, §7.5).
+ * the lock directories kept — then a node-by-node diff of both trees, and proof that the source
+ * did not change while we copied (blind does not stop every write, §7.5).
+ *
+ * The leader is blind all along, so the source is read twice, not four times: the backup
+ * snapshot is written from the copy's own read (one pass), and the diff's read of the source
+ * also compares every node's stamps with those the copy saw (the unchanged proof). The
+ * postcondition then proves only that neither tree changed since the diff.
  */
 import { ActionFailed } from "../../lib/errors.ts";
 import type { Step } from "../../lib/step.ts";
-import { checkUnchanged, copyTree, snapshotTree } from "../../lib/zk/index.ts";
+import { copyTree } from "../../lib/zk/index.ts";
 import { followersStopped, leaderIsBlind } from "../runbook/checks.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import { runAlone } from "../runbook/execute.ts";
 import {
   appsUnlockedOn,
+  compareTrees,
   copyWroteTarget,
   targetEqualsSource,
   targetRootIsFree,
@@ -29,14 +35,9 @@ const copyTreeStep: Step<MigrationContext> = {
     const { root } = ctx.inventory.zookeeper;
     const source = await ctx.zk.source();
     const target = await ctx.zk.target();
-    if (!ctx.dryRun) {
-      const file = ctx.journal.newBackupFile(`zk/source-before-copy-${Date.now()}.zksnap`);
-      const snapshot = await snapshotTree(source, file, { root });
-      ctx.log({
-        kind: "info",
-        message: `  snapshot of the source: ${snapshot.nodes} znodes in ${file}`,
-      });
-    }
+    const snapshot = ctx.dryRun
+      ? undefined
+      : ctx.journal.newBackupFile(`zk/source-before-copy-${Date.now()}.zksnap`);
     // A target already holding part of the tree can only be an earlier attempt of this step
     // (targetRootIsFree refuses anything else): complete it, removing what the source lacks.
     const retry = ctx.journal.fact<boolean>(copyWroteTarget) === true;
@@ -46,29 +47,44 @@ const copyTreeStep: Step<MigrationContext> = {
       to: root,
       overwrite: retry,
       mirror: retry,
+      snapshot,
     }).catch((error) => {
       throw withRunbookHint(error, "copy/03-copy-tree");
     });
+    if (copy.snapshot) {
+      ctx.log({
+        kind: "info",
+        message: `  snapshot of the source (same read): ${copy.read} znodes in ${copy.snapshot.file}`,
+      });
+    }
     const skipped = copy.skippedEphemerals.map((e) => e.path.slice(root.length + 1)).join(", ");
     ctx.log({
       kind: "info",
       message: `  ${ctx.dryRun ? "would copy" : "copied"} ${copy.read - copy.skippedEphemerals.length} znodes${parents(copy.createdParents)} (${copy.created + copy.createdParents.length} created, ${copy.updated} updated, ${copy.deleted} deleted, ${copy.unchanged} unchanged)${skipped ? `; ephemerals left out: ${skipped}` : ""}`,
     });
     if (ctx.dryRun) return;
-    const unchanged = await checkUnchanged(source, root, copy.sourceStamps);
-    if (!unchanged.unchanged) {
-      const shown = unchanged.changes
+    const diff = await compareTrees(ctx, copy.sourceStamps);
+    const changes = diff.unchanged?.changes ?? [];
+    if (changes.length > 0) {
+      const shown = changes
         .slice(0, 5)
         .map((c) => `${c.change} ${c.path}`)
         .join(", ");
       throw new ActionFailed(
-        `The source tree changed while it was copied: ${unchanged.changes.length} changes (${shown})`,
+        `The source tree changed while it was copied: ${changes.length} changes (${shown})`,
         {
           hint: "Blind does not stop DDL, env changes, duplication, backup or bulk load. Stop them, then run again: the copy is redone.",
         },
       );
     }
-    ctx.journal.setFact("copiedZnodes", unchanged.nodes);
+    if (!diff.identical) {
+      const shown = diff.differences.slice(0, 5).map((d) => `${d.kind} ${d.path}`);
+      throw new ActionFailed(
+        `The copy differs from the source: ${diff.differences.length} differences (${shown.join(", ")})`,
+        { hint: "Run the step again: it completes the copy and removes what the source lacks." },
+      );
+    }
+    ctx.journal.setFact("copiedZnodes", diff.unchanged?.nodes ?? diff.sourceNodes);
   },
   postconditions: [targetEqualsSource, appsUnlockedOn("target")],
 };

@@ -1,62 +1,13 @@
 /**
  * Copy method, step 7. Upstream: "Use the rmr command of the zookeepercli tool to clean up data on
- * old Zookeepers."
- *
- * Only on explicit request (`run --clean-old`, or this step alone), only when the new cluster is
- * healthy and no meta still holds a lock node on the old ensemble (reference §6.12: deleting under
- * a leader attached there can crash it), after a final snapshot of the old subtree, and deleting
- * each node at the version that snapshot recorded, so any concurrent change aborts the delete.
+ * old Zookeepers." The guarded clean-up shared with the recover method (`runbook/clean-old-zk.ts`):
+ * only on explicit request, with the new cluster healthy and no lock node left on the old
+ * ensemble, after a final snapshot, deleting at the snapshot's versions.
  */
-import type { Step } from "../../lib/step.ts";
-import { count, removeTree, snapshotTree } from "../../lib/zk/index.ts";
-import { clusterHealthyOn, everyMetaRunning } from "../runbook/checks.ts";
-import type { MigrationContext } from "../runbook/context.ts";
+import { cleanOldZkStep } from "../runbook/clean-old-zk.ts";
 import { runAlone } from "../runbook/execute.ts";
-import {
-  everyMetaLocksOnTarget,
-  noLockNodeOnSource,
-  sourceRootGone,
-} from "../runbook/tree-checks.ts";
-import { withRunbookHint } from "../runbook/zk-hints.ts";
 
-const cleanOldZk: Step<MigrationContext> = {
-  id: "copy/07-clean-old-zk",
-  title: "Delete the old cluster root from the old ensemble, after a final snapshot",
-  destructive: true,
-  preconditions: [
-    clusterHealthyOn("target"),
-    everyMetaRunning,
-    everyMetaLocksOnTarget,
-    noLockNodeOnSource,
-  ],
-  run: async (ctx) => {
-    const { root } = ctx.inventory.zookeeper;
-    const source = await ctx.zk.source();
-    if ((await count(source, root)) === 0) return;
-    let expectSnapshot: string | undefined;
-    if (!ctx.dryRun) {
-      expectSnapshot = ctx.journal.newBackupFile(`zk/source-final-${Date.now()}.zksnap`);
-      const snapshot = await snapshotTree(source, expectSnapshot, { root });
-      ctx.log({
-        kind: "info",
-        message: `  final snapshot of the old subtree: ${snapshot.nodes} znodes in ${expectSnapshot}`,
-      });
-    }
-    // Under --dry-run the lock nodes of metas not yet moved are still there: count regardless.
-    const removed = await removeTree(source, {
-      root,
-      force: ctx.dryRun,
-      ...(expectSnapshot ? { expectSnapshot } : {}),
-    }).catch((error) => {
-      throw withRunbookHint(error, "copy/07-clean-old-zk");
-    });
-    ctx.log({
-      kind: "info",
-      message: `  ${ctx.dryRun ? "would delete" : "deleted"} ${removed.deleted} znodes under ${root} on ${ctx.inventory.zookeeper.source}`,
-    });
-  },
-  postconditions: [sourceRootGone],
-};
+const cleanOldZk = cleanOldZkStep("copy/07-clean-old-zk");
 
 export default cleanOldZk;
 if (import.meta.main) await runAlone(cleanOldZk, "copy");

@@ -21,15 +21,11 @@ export async function runbookOf(method: string): Promise<Runbook> {
     return { method, steps: copySteps, cleanUp: copyCleanUp };
   }
   if (method === "recover") {
-    throw new UsageError(
-      "Cannot use --method recover yet: this version implements the copy method only",
-      {
-        hint: "Use --method copy (upstream method 2: blind leader, copy the subtree, switch, restart).",
-      },
-    );
+    const { recoverSteps, recoverCleanUp } = await import("../recover/index.ts");
+    return { method, steps: recoverSteps, cleanUp: recoverCleanUp };
   }
   throw new UsageError(`Cannot use --method ${method}: expected copy or recover`, {
-    hint: "Pass --method copy.",
+    hint: "Pass --method copy (upstream method 2) or --method recover (upstream method 1).",
   });
 }
 

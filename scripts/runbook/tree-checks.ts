@@ -3,8 +3,16 @@
  * identical, and who still holds a leader lock on which ensemble.
  */
 
+import { formatMs } from "../../lib/duration.ts";
 import type { Check } from "../../lib/step.ts";
-import { count, diffTrees, ephemerals } from "../../lib/zk/index.ts";
+import {
+  checkUnchanged,
+  count,
+  type DiffResult,
+  diffTrees,
+  ephemerals,
+  type TreeStamps,
+} from "../../lib/zk/index.ts";
 import type { MigrationContext } from "./context.ts";
 import { readMetaConfig } from "./meta-configs.ts";
 
@@ -74,15 +82,31 @@ export const targetRootIsFree: MigrationCheck = {
   },
 };
 
-/** Source and target trees are identical, lock ephemerals aside. */
+/**
+ * Source and target trees are identical, lock ephemerals aside. Right after this process found
+ * them identical, it proves only that neither tree changed since (stamps of every node, two
+ * stat walks) instead of comparing every node's content again.
+ */
 export const targetEqualsSource: MigrationCheck = {
   title: "The target tree equals the source tree (ephemerals aside)",
   observe: async (ctx) => {
-    const { root } = ctx.inventory.zookeeper;
-    const diff = await diffTrees(await ctx.zk.source(), await ctx.zk.target(), {
-      from: root,
-      to: root,
-    });
+    const verified = ctx.zk.verified;
+    if (verified) {
+      const { root } = ctx.inventory.zookeeper;
+      const [source, target] = await Promise.all([
+        checkUnchanged(await ctx.zk.source(), root, verified.source),
+        checkUnchanged(await ctx.zk.target(), root, verified.target),
+      ]);
+      if (source.unchanged && target.unchanged) {
+        const ago = formatMs(performance.now() - verified.at);
+        return {
+          ok: true,
+          evidence: `${source.nodes} znodes identical when compared ${ago} ago, and neither tree changed since (stamps of every znode)`,
+        };
+      }
+      ctx.zk.verified = null; // something moved: compare the content again
+    }
+    const diff = await compareTrees(ctx);
     const shown = diff.differences.slice(0, 5).map((d) => `${d.kind} ${d.path}`);
     return {
       ok: diff.identical,
@@ -92,6 +116,29 @@ export const targetEqualsSource: MigrationCheck = {
     };
   },
 };
+
+/**
+ * Compares both trees node by node (one read of each, in parallel); with `sourceStamps` (a
+ * copy's), the same read proves the source unchanged since. Identical trees are remembered in
+ * `ctx.zk.verified`.
+ * @example const diff = await compareTrees(ctx, copy.sourceStamps);
+ */
+export async function compareTrees(
+  ctx: MigrationContext,
+  sourceStamps?: TreeStamps,
+): Promise<DiffResult> {
+  const { root } = ctx.inventory.zookeeper;
+  const diff = await diffTrees(await ctx.zk.source(), await ctx.zk.target(), {
+    from: root,
+    to: root,
+    sourceStamps,
+    recordStamps: true,
+  });
+  const unchanged = diff.unchanged?.unchanged ?? true;
+  ctx.zk.verified =
+    diff.identical && unchanged && diff.stamps ? { ...diff.stamps, at: performance.now() } : null;
+  return diff;
+}
 
 /** Every meta holds a lock node on the target ensemble (it is attached there). */
 export const everyMetaLocksOnTarget: MigrationCheck = {

@@ -8,12 +8,26 @@ import {
   digestFromEnv,
   openSession,
   parseTreeAddress,
+  type TreeStamps,
   type ZkSession,
 } from "../../lib/zk/index.ts";
+
+/** Both trees' stamps when they were last found identical node by node. */
+export interface VerifiedTrees {
+  source: TreeStamps;
+  target: TreeStamps;
+  /** `performance.now()` of the comparison. */
+  at: number;
+}
 
 /** Lazily opened sessions to the source and target ensembles. */
 export class ZkEnsembles {
   private readonly sessions = new Map<"source" | "target", Promise<ZkSession>>();
+  /**
+   * Set when this process found the trees identical: a later check then proves only that
+   * neither changed since (two stat walks), instead of comparing every node's content again.
+   */
+  verified: VerifiedTrees | null = null;
 
   constructor(
     private readonly inventory: Inventory,

@@ -1,13 +1,18 @@
 /**
  * `npm run bench`: the tree tools on a Pegasus-shaped tree (100 tables × 256 partitions ≈ 25,700
- * znodes, ≈ 10 MB, plus a held ephemeral LOCKNODE) between two local ZooKeeper servers. Each tool
- * runs as the operator runs it — `bun scripts/main.ts zk …` in its own process — so times include
+ * znodes, ≈ 10 MB, plus a held ephemeral LOCKNODE) between two local ZooKeeper servers; with
+ * `--scale 10` also on ten times that (1000 tables, ≈ 257,000 znodes, ≈ 100 MB). Each tool runs
+ * as the operator runs it — `bun scripts/main.ts zk …` in its own process — so times include
  * start-up, and peak RSS is the process's own. The write ceiling (the same creates, prepared in
- * memory and sent as multi batches, nothing read) is measured in the same run for comparison.
- * The fresh JVMs are first warmed up with one untimed copy, diff and rmr, as a production
- * ensemble that has served for a while would be.
+ * memory and sent as multi batches, nothing read) is measured in the same run, on the same
+ * servers, and every time is also given as a multiple of it. Fresh JVMs are first warmed up with
+ * an untimed copy, diff and rmr of a small tree, as a production ensemble that has served for a
+ * while would be.
  *
- *   npm run bench [-- --tables 100 --partitions 256]
+ * With `--verify`, each copy is also compared node by node by a second, independent reader
+ * (node-zookeeper-client, `second-reader.ts`).
+ *
+ *   npm run bench [-- --tables 100 --partitions 256] [--scale 10] [--verify]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -15,16 +20,20 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { formatMs } from "../../lib/duration.ts";
 import { createLog } from "../../lib/log.ts";
-import { openSession, parseTreeAddress, TreeWriter } from "../../lib/zk/index.ts";
+import { openSession, parseTreeAddress, TreeWriter, type ZkSession } from "../../lib/zk/index.ts";
 import { openAcl } from "../../lib/zk/jute.ts";
-import { CreateFlags } from "../../lib/zk/protocol.ts";
+import { CreateFlags, type MultiOp } from "../../lib/zk/protocol.ts";
 import { startZooKeepers, stopZooKeepers } from "../harness/zookeeper.ts";
+import { blindWork } from "./blind-work.ts";
 import { pegasusTree } from "./pegasus-tree.ts";
+import { compareWithSecondClient } from "./second-reader.ts";
 
 const { values } = parseArgs({
   options: {
     tables: { type: "string", default: "100" },
     partitions: { type: "string", default: "256" },
+    scale: { type: "string", default: "1" },
+    verify: { type: "boolean", default: false },
   },
 });
 const root = join(import.meta.dir, "../..");
@@ -74,88 +83,163 @@ function expectExit(what: string, run: Run, code: number): Run {
   return run;
 }
 
-const tree = pegasusTree({ tables: Number(values.tables), partitions: Number(values.partitions) });
-const znodes = tree.ops.length + 1;
-const dataBytes = tree.ops.reduce(
-  (sum, op) => sum + (op.type === "create" ? op.data.length : 0),
-  0,
-);
-console.log(
-  `tree: ${znodes} znodes (${values.tables} tables × ${values.partitions} partitions + fixed nodes + 1 held LOCKNODE), ${(dataBytes / 1e6).toFixed(1)} MB of data`,
-);
+/** One command's run at one scale. */
+interface Row {
+  what: string;
+  run: Run | null;
+  ms: number;
+  note: string;
+}
 
-const [sourceServer, targetServer] = await startZooKeepers(2);
-if (!sourceServer || !targetServer) throw new Error("two servers expected");
-try {
+async function write(session: ZkSession, ops: readonly MultiOp[]): Promise<void> {
+  const writer = new TreeWriter(session);
+  for (const op of ops) await writer.add(op);
+  await writer.finish();
+}
+
+/** Runs every command on a tree of `tables` × partitions; returns the ceiling and the rows. */
+async function benchOnce(
+  tables: number,
+  partitions: number,
+): Promise<{ ceilingMs: number; rows: Row[]; znodes: number }> {
+  const tree = pegasusTree({ tables, partitions });
+  const znodes = tree.ops.length + 1;
+  const dataBytes = tree.ops.reduce(
+    (sum, op) => sum + (op.type === "create" ? op.data.length : 0),
+    0,
+  );
+  console.log(
+    `\ntree: ${znodes} znodes (${tables} tables × ${partitions} partitions + fixed nodes + 1 held LOCKNODE), ${(dataBytes / 1e6).toFixed(1)} MB of data`,
+  );
+  // The issue's reference runs used 2 GB heaps; a 257k-node tree needs more than the default 512 MB.
+  const heapMb = znodes > 100_000 ? 2048 : 512;
+  const [sourceServer, targetServer] = await startZooKeepers(2, { heapMb });
+  if (!sourceServer || !targetServer) throw new Error("two servers expected");
   const source = await openSession(parseTreeAddress(sourceServer.connectString), { log });
   const target = await openSession(parseTreeAddress(targetServer.connectString), { log });
-  const write = async (session: typeof source, ops: typeof tree.ops) => {
-    const writer = new TreeWriter(session);
-    for (const op of ops) await writer.add(op);
-    await writer.finish();
-  };
-  await write(source, tree.ops);
-  await source.create({
-    path: `${tree.root}/lock/dsn.meta.server.leader/LOCKNODE`,
-    data: Buffer.from("meta1.example.com:34601"),
-    acl: openAcl,
-    flags: CreateFlags.ephemeralSequential,
-  });
+  try {
+    const warm = pegasusTree({ cluster: "warm-up", tables: 20, partitions: 64 });
+    await write(source, warm.ops);
+    await write(source, tree.ops.slice(1)); // `/pegasus` exists after the warm-up tree
+    await source.create({
+      path: `${tree.root}/lock/dsn.meta.server.leader/LOCKNODE`,
+      data: Buffer.from("meta1.example.com:34601"),
+      acl: openAcl,
+      flags: CreateFlags.ephemeralSequential,
+    });
+    // Warm-up round, untimed: fresh JVMs are slow until their request paths are compiled.
+    const warmSrc = `${sourceServer.connectString}${warm.root}`;
+    const warmDst = `${targetServer.connectString}${warm.root}`;
+    expectExit("warm-up zk copy", await zk("copy", warmSrc, warmDst), 0);
+    expectExit("warm-up zk diff", await zk("diff", warmSrc, warmDst), 0);
+    expectExit("warm-up zk rmr", await zk("rmr", warmDst), 0);
 
-  const src = `${sourceServer.connectString}${tree.root}`;
-  const dst = `${targetServer.connectString}${tree.root}`;
-  const file = join(work, "c1.zksnap");
-  // Warm-up round, untimed: fresh JVMs are slow until their request paths are compiled.
-  expectExit("warm-up zk copy", await zk("copy", src, dst), 0);
-  expectExit("warm-up zk diff", await zk("diff", src, dst), 0);
-  expectExit("warm-up zk rmr", await zk("rmr", dst), 0);
+    // The ceiling: the same creates, already in memory, straight into the empty target.
+    const subtree = tree.ops.slice(1); // `/pegasus` is left on the target by the warm-up copy
+    const started = performance.now();
+    await write(target, subtree);
+    const ceilingMs = performance.now() - started;
+    await write(
+      target,
+      [...subtree].reverse().map((op) => ({ type: "delete" as const, path: op.path, version: -1 })),
+    );
 
-  // The ceiling: the same creates, already in memory, straight into the empty target.
-  const subtree = tree.ops.slice(1); // `/pegasus` is left on the target by the warm-up copy
-  const started = performance.now();
-  await write(target, subtree);
-  const ceilingMs = performance.now() - started;
-  await write(
-    target,
-    [...subtree].reverse().map((op) => ({ type: "delete" as const, path: op.path, version: -1 })),
-  );
-
-  const copy = expectExit("zk copy", await zk("copy", src, dst), 0);
-  const diff = expectExit("zk diff", await zk("diff", src, dst), 0);
-  const snapshot = expectExit("zk snapshot", await zk("snapshot", src, "-o", file), 0);
-  const rmr = expectExit("zk rmr", await zk("rmr", dst), 0);
-  const restore = expectExit("zk restore", await zk("restore", file, dst), 0);
-  const again = expectExit("zk diff after restore", await zk("diff", src, dst), 0);
-  const refused = expectExit("zk rmr with a live LOCKNODE", await zk("rmr", src), 1);
-
-  const rate = (ms: number) =>
-    `${Math.round((znodes / ms) * 1000).toLocaleString("en-US")} znodes/s`;
-  const usage = (run: Run) =>
-    `peak RSS ${run.rssMb.toFixed(0)} MB, CPU ${formatMs(run.cpuMs)} of the zk process`;
-  const rows: [string, string, string][] = [
-    ["write ceiling (multi creates, in memory)", formatMs(ceilingMs), rate(ceilingMs)],
-    ["zk copy", formatMs(copy.ms), `${rate(copy.ms)}, ${usage(copy)}`],
-    ["zk diff", formatMs(diff.ms), usage(diff)],
-    ["zk copy + zk diff", formatMs(copy.ms + diff.ms), ""],
-    ["zk snapshot", formatMs(snapshot.ms), usage(snapshot)],
-    ["zk rmr", formatMs(rmr.ms), `${rate(rmr.ms)}, ${usage(rmr)}`],
-    ["zk restore", formatMs(restore.ms), usage(restore)],
-    ["zk diff after restore", formatMs(again.ms), "identical"],
-    ["zk rmr with the LOCKNODE held", formatMs(refused.ms), "refused, exit 1"],
-  ];
-  for (const [what, time, note] of rows) {
-    console.log(`${what.padEnd(42)} ${time.padStart(8)}  ${note}`);
+    const src = `${sourceServer.connectString}${tree.root}`;
+    const dst = `${targetServer.connectString}${tree.root}`;
+    const file = join(work, `${tables}.zksnap`);
+    const copy = expectExit("zk copy", await zk("copy", src, dst), 0);
+    if (values.verify) {
+      const started = performance.now();
+      const second = await compareWithSecondClient(
+        sourceServer.connectString,
+        targetServer.connectString,
+        tree.root,
+      );
+      if (second.mismatches.length > 0) {
+        throw new Error(
+          `the second reader disagrees:\n${second.mismatches.slice(0, 20).join("\n")}`,
+        );
+      }
+      console.log(
+        `second reader (node-zookeeper-client): ${second.nodes} znodes identical (${formatMs(performance.now() - started)})`,
+      );
+    }
+    const diff = expectExit("zk diff", await zk("diff", src, dst), 0);
+    const snapshot = expectExit("zk snapshot", await zk("snapshot", src, "-o", file), 0);
+    const rmr = expectExit("zk rmr", await zk("rmr", dst), 0);
+    const restore = expectExit("zk restore", await zk("restore", file, dst), 0);
+    const again = expectExit("zk diff after restore", await zk("diff", src, dst), 0);
+    const refused = expectExit("zk rmr with a live LOCKNODE", await zk("rmr", src), 1);
+    expectExit("zk rmr before the runbook's blind work", await zk("rmr", dst), 0);
+    const blind = await blindWork(source, target, tree.root, file);
+    rmSync(file, { force: true });
+    const rate = (ms: number) =>
+      `${Math.round((znodes / ms) * 1000).toLocaleString("en-US")} znodes/s`;
+    const rows: Row[] = [
+      {
+        what: "write ceiling (multi creates, in memory)",
+        run: null,
+        ms: ceilingMs,
+        note: rate(ceilingMs),
+      },
+      { what: "zk copy", run: copy, ms: copy.ms, note: rate(copy.ms) },
+      { what: "zk diff", run: diff, ms: diff.ms, note: "" },
+      { what: "zk copy + zk diff", run: null, ms: copy.ms + diff.ms, note: "" },
+      { what: "zk snapshot", run: snapshot, ms: snapshot.ms, note: "" },
+      { what: "zk rmr", run: rmr, ms: rmr.ms, note: rate(rmr.ms) },
+      { what: "zk restore", run: restore, ms: restore.ms, note: "" },
+      { what: "zk diff after restore", run: again, ms: again.ms, note: "identical" },
+      {
+        what: "zk rmr with the LOCKNODE held",
+        run: refused,
+        ms: refused.ms,
+        note: "refused, exit 1",
+      },
+      {
+        what: "copy/03 + copy/04 ZooKeeper work (blind)",
+        run: null,
+        ms: blind.totalMs,
+        note: `copy + snapshot ${formatMs(blind.copyMs)}, diff + unchanged proof ${formatMs(blind.diffMs)}, 2 stamp checks ${formatMs(blind.stampChecksMs)}`,
+      },
+    ];
+    for (const row of rows) {
+      const ratio = row.run ? `${(row.ms / ceilingMs).toFixed(1)}× ceiling` : "";
+      const usage = row.run
+        ? `peak RSS ${row.run.rssMb.toFixed(0)} MB, CPU ${formatMs(row.run.cpuMs)}`
+        : "";
+      const notes = [ratio, usage, row.note].filter(Boolean).join("; ");
+      console.log(`${row.what.padEnd(42)} ${formatMs(row.ms).padStart(8)}  ${notes}`);
+    }
+    return { ceilingMs, rows, znodes };
+  } finally {
+    await source.close();
+    await target.close();
+    await stopZooKeepers();
   }
-  const peak = Math.max(copy.rssMb, diff.rssMb, snapshot.rssMb, rmr.rssMb, restore.rssMb);
-  console.log(`peak RSS of any zk process: ${peak.toFixed(0)} MB`);
-  console.log(
-    `load average at the end: ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")} (${cpus().length} cores)`,
-  );
-  await source.close();
-  await target.close();
+}
+
+const tables = Number(values.tables);
+const partitions = Number(values.partitions);
+const scales = Number(values.scale) > 1 ? [1, Number(values.scale)] : [1];
+const results: Awaited<ReturnType<typeof benchOnce>>[] = [];
+try {
+  for (const scale of scales) results.push(await benchOnce(tables * scale, partitions));
 } finally {
-  await stopZooKeepers();
   rmSync(work, { recursive: true, force: true });
 }
+if (results.length === 2) {
+  const [small, large] = results as [(typeof results)[0], (typeof results)[0]];
+  console.log(`\n${small.znodes} → ${large.znodes} znodes (peak RSS and time, large ÷ small):`);
+  for (const [i, row] of large.rows.entries()) {
+    const before = small.rows[i] as Row;
+    if (!row.run || !before.run) continue;
+    console.log(
+      `${row.what.padEnd(42)} RSS ${before.run.rssMb.toFixed(0)} → ${row.run.rssMb.toFixed(0)} MB (${(row.run.rssMb / before.run.rssMb).toFixed(2)}×), time ${(row.ms / before.ms).toFixed(1)}×`,
+    );
+  }
+}
+console.log(
+  `load average at the end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")} (${cpus().length} cores)`,
+);

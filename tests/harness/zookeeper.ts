@@ -43,6 +43,10 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Allow TTL nodes (`zookeeper.extendedTypesEnabled`). @default true */
   extendedTypes?: boolean;
+  /** Java heap (-Xmx) in MB. @default 512 */
+  heapMb?: number;
+  /** Extra system properties, e.g. `{ "jute.maxbuffer": "200000" }`. @default {} */
+  properties?: Record<string, string>;
 }
 
 const running = new Set<Server>();
@@ -271,10 +275,11 @@ function writeZooConfig(dir: string, port: number, options: StartOptions): strin
 function zooKeeperArgv(configFile: string, options: StartOptions): string[] {
   const jvm = [
     "-Xms64m",
-    "-Xmx512m",
+    `-Xmx${options.heapMb ?? 512}m`,
     "-XX:+UseSerialGC",
     "-Djava.net.preferIPv4Stack=true",
     `-Dzookeeper.extendedTypesEnabled=${options.extendedTypes ?? true}`,
+    ...Object.entries(options.properties ?? {}).map(([key, value]) => `-D${key}=${value}`),
   ];
   return [
     "java",

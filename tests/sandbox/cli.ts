@@ -1,7 +1,7 @@
 /**
  * The sandbox CLI (a checkout feature, not part of the binary):
  *
- *   npm run sandbox -- up --dir DIR [--metas 3] [--replicas 5] [--tables 20] [--pegasus 2.6|2.5] [--host-names]
+ *   npm run sandbox -- up --dir DIR [--metas 3] [--replicas 5] [--tables 20] [--partitions N] [--pegasus 2.6|2.5] [--host-names]
  *   npm run sandbox -- down --dir DIR
  *   npm run sandbox -- status --dir DIR
  *   npm run sandbox -- start-meta|stop-meta|status-meta --dir DIR --task N
@@ -29,7 +29,7 @@ function flag(name: string, fallback?: string): string {
 }
 
 const help = `usage: npm run sandbox -- COMMAND --dir DIR …  (or: npx bun tests/sandbox/cli.ts COMMAND …)
-  up --dir DIR [--metas 3] [--replicas 5] [--tables 20] [--pegasus 2.6|2.5]
+  up --dir DIR [--metas 3] [--replicas 5] [--tables 20] [--partitions N] [--pegasus 2.6|2.5]
                         start a sandbox; prints DIR/inventory.yaml last
   down --dir DIR        stop every process \`up\` started there
   status --dir DIR      one line per process
@@ -91,6 +91,7 @@ switch (command) {
       // Every table has 3 replicas per partition (max_replica_count): fewer servers never heal.
       replicas: count("replicas", 5, 3, " (each partition has 3 replicas)"),
       tables: count("tables", 20),
+      partitions: args.includes("--partitions") ? count("partitions", 4, 1) : undefined,
     };
     if (existsSync(join(dir, "sandbox.json"))) {
       const { readLayout } = await import("./layout.ts");

@@ -32,10 +32,12 @@ import {
 } from "./control.ts";
 import type { AppInfo, PegasusVersion } from "./encoding.ts";
 import { cliPath, type SandboxLayout, writeLayout } from "./layout.ts";
+import { recoverySyncFaultFile } from "./meta/faults.ts";
 import type { MetaReply } from "./rpc.ts";
 import { MetaClient } from "./shell/meta-client.ts";
 import type { AppView, NodeView } from "./views.ts";
 import { waitFor } from "./wait.ts";
+import { openSession as openZkSession } from "./zk.ts";
 
 /** Options of {@link startSandbox}. */
 export interface SandboxOptions {
@@ -47,6 +49,8 @@ export interface SandboxOptions {
   replicas?: number;
   /** Tables created besides the default `stat` table. @default 20 */
   tables?: number;
+  /** Partitions of each of those tables (e.g. 256 for a 257k-znode tree). @default 4 or 8, alternating */
+  partitions?: number;
   /** @default "2.6" */
   version?: PegasusVersion;
   /**
@@ -114,6 +118,11 @@ export interface Sandbox {
    * such line in the section is rewritten, else the line is added at the section's end.
    */
   setMetaConfig(task: number, section: string, key: string, value: string): void;
+  /**
+   * Makes every meta's next `recover` fail while writing the recovered tree (upstream aborts the
+   * meta then: `server_state::on_start_recovery`), or stops doing so.
+   */
+  failRecoverySync(on: boolean): void;
   startReplica(index: number): Promise<void>;
   stopReplica(index: number): Promise<void>;
   killReplica(index: number): Promise<void>;
@@ -225,6 +234,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           : null,
       ),
     );
+    // A fresh JVM answers `ruok` long before it sets up sessions quickly; a meta gives up on
+    // ZooKeeper after its `timeout_ms` (3 s here, as upstream aborts with ERR_TIMEOUT), which a
+    // busy machine's first session can exceed. One session per server first warms that path up.
+    await Promise.all(zkPorts.map((port) => warmUp(`127.0.0.1:${port}`)));
     await Promise.all(members.map((m) => startMember(layout, m)));
     // Deadlines, not expected durations: a 2-core machine running two suites is 10× slower.
     // There a meta may abort at start, as the real one does, when ZooKeeper answers later than
@@ -243,18 +256,37 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       { length: options.tables ?? 20 },
       (_, i) => `table${String(i + 1).padStart(2, "0")}`,
     );
-    await Promise.all(
-      tables.map((name, i) =>
-        sandbox.rpc("create_app", { app_name: name, partition_count: i % 2 === 0 ? 4 : 8 }),
-      ),
-    );
-    await sandbox.waitHealthy(60_000);
+    // Ten tables at a time: a thousand create_app at once would put every partition node of a
+    // large tree in flight on the meta's ZooKeeper session together.
+    for (let first = 0; first < tables.length; first += 10) {
+      await Promise.all(
+        tables.slice(first, first + 10).map((name, i) =>
+          sandbox.rpc("create_app", {
+            app_name: name,
+            partition_count: options.partitions ?? ((first + i) % 2 === 0 ? 4 : 8),
+          }),
+        ),
+      );
+    }
+    // A large tree (e.g. 1000 tables × 256 partitions) takes the simulated cluster minutes.
+    const partitionCount = tables.length * (options.partitions ?? 6);
+    await sandbox.waitHealthy(Math.max(60_000, partitionCount * 2));
     loadInventory(inventoryFile);
   } catch (error) {
     await sandbox.stop();
     throw error;
   }
   return sandbox;
+}
+
+/** Opens and closes one session on a ZooKeeper server (see the call site). */
+async function warmUp(hosts: string): Promise<void> {
+  const session = openZkSession(hosts, 30_000);
+  try {
+    await session.connected;
+  } finally {
+    session.close();
+  }
 }
 
 function makeSandbox(
@@ -332,6 +364,13 @@ function makeSandbox(
     setMetaConfig: (task, section, key, value) => {
       const file = meta(task).config;
       writeFileSync(file, setIniLine(readFileSync(file, "utf8"), section, key, value));
+    },
+    failRecoverySync: (on) => {
+      for (const m of layout.metas) {
+        const file = join(m.dir, recoverySyncFaultFile);
+        if (on) writeFileSync(file, "");
+        else rmSync(file, { force: true });
+      }
     },
     startReplica: async (index) => {
       await startMember(layout, replica(index));
