@@ -83,7 +83,7 @@ export const credentialsCoverTheCopy: Check<MigrationContext> = {
 function isPermissionError(error: unknown): boolean {
   return (
     hasCode(error, Code.noAuth) ||
-    (error instanceof ActionFailed && error.message.includes("hides its digest ids"))
+    (error instanceof ActionFailed && /answers NoAuth|hides its digest ids/.test(error.message))
   );
 }
 

@@ -144,7 +144,7 @@ describe("credentials", () => {
       ]);
       const noAuth = await failedChecks(s.inventoryFile);
       expect(noAuth.failed).toEqual([
-        `The tool's credentials read every source node and create the copy on the target: on the source: no auth at ${secret}; set zookeeper.auth.source_env to a user with READ and ADMIN on every node`,
+        `The tool's credentials read every source node and create the copy on the target: on the source: Cannot read ${secret} on the source ensemble (${s.source}) as the server answers NoAuth: the source session has no READ permission there; set zookeeper.auth.source_env to a user with READ and ADMIN on every node`,
       ]);
       const both = inventoryWith(
         "both-auth.yaml",
