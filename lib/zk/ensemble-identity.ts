@@ -41,47 +41,57 @@ export interface EnsembleComparison {
 export async function compareEnsembles(
   source: readonly ServerAddress[],
   target: readonly ServerAddress[],
+  /** `timeoutMs`: how long every server together may take to answer. @default 10000 */
   options: { timeoutMs?: number } = {},
 ): Promise<EnsembleComparison> {
-  const deadline = performance.now() + (options.timeoutMs ?? 5000);
+  const deadline = performance.now() + (options.timeoutMs ?? 10_000);
   const sockets: Array<{ destroy(): void }> = [];
-  const failures = new Map<string, string>();
-  // A server just started, or between leaders, may drop a handshake: ask again until the deadline.
-  const answer = async (server: ServerAddress, handle: SessionHandle) => {
+  // A server just started, or between leaders, may drop a handshake: servers without an answer
+  // are asked again, round after round, until the deadline (one silent server cannot use it up).
+  const rounds = async <T>(
+    servers: readonly ServerAddress[],
+    ask: (server: ServerAddress, until: number) => Promise<T | string>,
+    done: (reply: T | string) => boolean,
+  ): Promise<Map<ServerAddress, T | string>> => {
+    const replies = new Map<ServerAddress, T | string>();
+    let pending = [...servers];
     for (;;) {
-      const reply = await handshake(server, handle, deadline, sockets);
-      if (typeof reply !== "string" || performance.now() >= deadline) return reply;
-      failures.set(nameOf(server), reply);
+      for (const server of pending) {
+        const reply = await ask(server, Math.min(deadline, performance.now() + 3000));
+        replies.set(server, reply);
+        if (done(reply)) return replies;
+      }
+      pending = pending.filter((server) => typeof replies.get(server) === "string");
+      if (pending.length === 0 || performance.now() >= deadline) return replies;
       await Bun.sleep(100);
     }
   };
   try {
-    let session: Handshake | undefined;
-    let probe: string | undefined;
-    for (const server of source) {
-      const created = await answer(server, fresh);
-      if (typeof created !== "string" && created.timeoutMs > 0) {
-        [session, probe] = [created, nameOf(server)];
-        break;
-      }
-    }
+    const created = await rounds(
+      source,
+      (server, until) => handshake(server, fresh, until, sockets),
+      (reply) => typeof reply !== "string" && reply.timeoutMs > 0,
+    );
+    const creator = [...created].find(([, r]) => typeof r !== "string" && r.timeoutMs > 0);
+    const session = creator?.[1] as Handshake | undefined;
+    const probe = creator ? nameOf(creator[0]) : undefined;
     // One at a time: a server closes the older of two connections presenting the same session.
-    const identities: ServerIdentity[] = [];
-    for (const server of [...source, ...target]) {
+    const answers = session
+      ? await rounds(
+          [...source, ...target],
+          (server, until) => handshake(server, { ...session, lastZxid: 0n }, until, sockets),
+          () => false,
+        )
+      : new Map<ServerAddress, Handshake | string>();
+    const identities = [...source, ...target].map((server): ServerIdentity => {
       const name = nameOf(server);
-      if (!session) {
-        const detail = failures.get(name) ?? "no source server created a session";
-        identities.push({ server: name, verdict: "no answer", detail });
-        continue;
-      }
-      const reply = await answer(server, { ...session, lastZxid: 0n });
-      if (typeof reply === "string") {
-        identities.push({ server: name, verdict: "no answer", detail: reply });
-        continue;
-      }
-      const same = reply.timeoutMs > 0 && reply.sessionId === session.sessionId;
-      identities.push({ server: name, verdict: same ? "same" : "other" });
-    }
+      const reply =
+        answers.get(server) ?? created.get(server) ?? "no source server created a session";
+      if (typeof reply === "string") return { server: name, verdict: "no answer", detail: reply };
+      const same =
+        session !== undefined && reply.timeoutMs > 0 && reply.sessionId === session.sessionId;
+      return { server: name, verdict: same ? "same" : "other" };
+    });
     const sourceIds = identities.slice(0, source.length);
     const targetIds = identities.slice(source.length);
     const distinct =

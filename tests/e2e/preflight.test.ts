@@ -33,10 +33,13 @@ async function failedChecks(inventory: string, env: Record<string, string> = {})
   return { exitCode: run.exitCode, failed };
 }
 
-/** The state a refused run must leave untouched: both trees and every config. */
+/**
+ * What a refused run must leave untouched: the target tree and every config (the source tree is
+ * the live cluster's: a loaded machine's metas rewrite partition configs there on their own; the
+ * tool's first change would stop a follower, which the caller checks).
+ */
 async function fingerprint() {
   return {
-    source: await treeStamps(s.source, "/"),
     target: await treeStamps(s.target, "/"),
     configs: s.layout.metas.map((m) => readFileSync(m.config, "utf8")),
   };
@@ -141,7 +144,7 @@ describe("credentials", () => {
       ]);
       const noAuth = await failedChecks(s.inventoryFile);
       expect(noAuth.failed).toEqual([
-        `The tool's credentials read every source node and create the copy on the target: on the source: no auth at ${secret}; set zookeeper.auth.source_env to a user with READ and ADMIN on every node`,
+        `The tool's credentials read every source node and create the copy on the target: on the source: Cannot read ${secret} on the source ensemble (${s.source}) as the server answers NoAuth: the source session has no READ permission there; set zookeeper.auth.source_env to a user with READ and ADMIN on every node`,
       ]);
       const both = inventoryWith(
         "both-auth.yaml",

@@ -62,16 +62,17 @@ export async function startSshd(): Promise<SshServer> {
     port,
     identityFile: join(dir, "client_key"),
     options: [`UserKnownHostsFile=${join(dir, "known_hosts")}`, "StrictHostKeyChecking=yes"],
-    connectTimeoutMs: 5000,
+    connectTimeoutMs: 30_000, // a deadline: sshd on a loaded 2-core machine is slow to answer
   };
   const probe = () =>
     $({
       quiet: true,
       nothrow: true,
     })`ssh -o BatchMode=yes -p ${port} -i ${settings.identityFile} -o ${settings.options[0]} -o StrictHostKeyChecking=yes ${`${user}@127.0.0.1`} true`;
-  for (let i = 0; ; i++) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
     if ((await probe()).exitCode === 0) break;
-    if (i > 50) {
+    if (Date.now() > deadline) {
       daemon.kill("SIGKILL");
       throw new Error(
         `sshd on port ${port} did not accept a login: ${(await daemon).stderr.slice(-1000)}`,

@@ -237,7 +237,12 @@ class Server implements ZooKeeperServer {
     const pid = this.pid;
     const exited = this.exited;
     if (!pid || !exited) return;
-    process.kill(pid, signal);
+    try {
+      process.kill(pid, signal);
+    } catch (error) {
+      // It may have died on its own since (a server failing to start under load): nothing to do.
+      if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+    }
     if (graceMs > 0) {
       const timer = setTimeout(() => this.killNow(), graceMs);
       await exited;

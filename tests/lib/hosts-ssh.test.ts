@@ -14,8 +14,8 @@ let hosts: Hosts;
 
 beforeAll(async () => {
   sshd = await startSshd();
-  hosts = new Hosts({ log: createLog({ write: () => {} }), ssh: sshd.settings, timeoutMs: 15_000 });
-}, 60_000);
+  hosts = new Hosts({ log: createLog({ write: () => {} }), ssh: sshd.settings, timeoutMs: 60_000 });
+}, 120_000);
 afterAll(() => sshd?.stop());
 
 describe("Hosts over ssh", () => {

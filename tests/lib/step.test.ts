@@ -256,7 +256,7 @@ describe("waitUntil()", () => {
     expect(waits[0]).toMatchObject({ what: "every meta up", timeoutMs: 60_000 });
     expect((waits[0] as { evidence: string }).evidence).toMatch(/^probe \d+: 1 of 3 metas up$/);
     expect((waits[0] as { elapsedMs: number }).elapsedMs).toBeGreaterThanOrEqual(5_000);
-  }, 20_000);
+  }, 120_000);
 
   test("waitUntil() gives up at once when a probe says waiting cannot help", async () => {
     const { ctx } = context();

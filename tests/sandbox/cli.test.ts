@@ -63,7 +63,7 @@ describe("bun tests/sandbox/cli.ts", () => {
     expect(inventory.replicaServers).toHaveLength(5);
     expect(inventory.metaControl.kind).toBe("custom");
     expect(inventory.zookeeper.root).toBe("/pegasus/sandbox");
-  }, 60_000);
+  }, 120_000);
 
   test("status lists every process running, and the inventory's shell template reaches the cluster", async () => {
     const status = await sandboxCli("status", "--dir", dir);
@@ -84,7 +84,7 @@ describe("bun tests/sandbox/cli.ts", () => {
     expect(shell.exitCode).toBe(0);
     expect(shell.stdout).toMatch(/^total_app_count {2}: 21$/m);
     expect(shell.stdout).toMatch(/^zookeeper_hosts +: 127\.0\.0\.1:\d+ +$/m);
-  }, 20_000);
+  }, 120_000);
 
   test("the inventory's meta_control commands stop, report and start a meta like systemctl", async () => {
     const meta = inventory.metaServers[2] as Inventory["metaServers"][number];
@@ -100,7 +100,7 @@ describe("bun tests/sandbox/cli.ts", () => {
     expect(stopped.stdout).toMatch(/^meta 2 stopped( \(exit \d+\))?\nlog \S+meta2\/meta\.log:\n/);
     expect((await run("start")).exitCode).toBe(0);
     expect((await run("status")).exitCode).toBe(0);
-  }, 20_000);
+  }, 120_000);
 
   test("down stops everything it started and leaves no process behind", async () => {
     expect(processesIn(dir).length).toBeGreaterThanOrEqual(10);
@@ -114,5 +114,5 @@ describe("bun tests/sandbox/cli.ts", () => {
     );
     const status = await sandboxCli("status", "--dir", dir);
     expect(status.stdout).not.toContain("running");
-  }, 30_000);
+  }, 120_000);
 });

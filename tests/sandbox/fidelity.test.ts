@@ -67,7 +67,7 @@ describe("the simulated shell without a meta", () => {
     const [ls] = splitShellOutput(out.stdout, out.stderr, [tablesCommand()], "2.6").results;
     expect(ls?.ok === false && ls.error).toBeInstanceOf(ShellCommandFailed);
     expect(ls?.ok === false && (ls.error as ShellCommandFailed).code).toBe("ERR_NETWORK_FAILURE");
-  }, 30_000);
+  }, 120_000);
 
   test("2.6: the banner says 2.6.0-SNAPSHOT; an empty line prints Invalid argument(s), a final newline does not", async () => {
     const out = await shellAlone("2.6", "version\n\nversion\n");
@@ -76,7 +76,7 @@ describe("the simulated shell without a meta", () => {
     expect(out.stdout).toEndWith(
       "Pegasus Shell 2.6.0-SNAPSHOT\nInvalid argument(s)\nPegasus Shell 2.6.0-SNAPSHOT\n",
     );
-  }, 30_000);
+  }, 120_000);
 });
 
 describe("encodings", () => {

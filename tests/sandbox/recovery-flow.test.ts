@@ -35,7 +35,7 @@ const jsonOf = <T>(stdout: string): T => JSON.parse(stdout.slice(stdout.indexOf(
 
 beforeAll(async () => {
   sandbox = await startSandbox({ tables: 3 });
-}, 60_000);
+}, 120_000);
 
 afterAll(() => sandbox?.stop());
 
@@ -59,7 +59,7 @@ describe("recovery from replica servers onto an empty ensemble", () => {
 
     await Promise.all([0, 1, 2].map((t) => sandbox.stopMeta(t)));
     await sandbox.waitReplicasInactive();
-  }, 30_000);
+  }, 120_000);
 
   test("forgetting recovery mode on an empty tree creates the default table, then aborts at the first config sync", async () => {
     sandbox.setMetaConfig(0, "zookeeper", "hosts_list", sandbox.target);
@@ -78,7 +78,7 @@ describe("recovery from replica servers onto an empty ensemble", () => {
     expect(sandbox.metaLog(0)).toMatch(
       /^F.*server_state\.cpp:\d+:on_config_sync\(\): gpid\([2-4]\.\d+\) on node\(127\.0\.0\.1:\d+\) is not exist on meta server, administrator should check consistency of meta data$/m,
     );
-  }, 30_000);
+  }, 120_000);
 
   test("a meta in recovery mode answers ERR_UNDER_RECOVERY to everything but recover", async () => {
     sandbox.setMetaConfig(0, "meta_server", "cluster_root", sandbox.root);
@@ -104,7 +104,7 @@ describe("recovery from replica servers onto an empty ensemble", () => {
     expect(sandbox.metaLog(0)).toContain(
       "can't find apps from remote storage, and [meta_server].recover_from_replica_server = true, administrator should recover this cluster manually later",
     );
-  }, 20_000);
+  }, 120_000);
 
   test("recover answers ERR_TRY_AGAIN with a hint when a listed node is unreachable", async () => {
     const out = await sandbox.shell(`recover -s ${nodeList.join(",")},127.0.0.1:1 -w 10\n`);
@@ -112,7 +112,7 @@ describe("recovery from replica servers onto an empty ensemble", () => {
       // master server_state.cpp sync_apps_from_replica_nodes: the hint has no "\n", so the rule follows it.
       "Recover result: ERR_TRY_AGAIN\n=============================\nERROR: collect app and replica info from node(127.0.0.1:1) failed with err(ERR_NETWORK_FAILURE), you can skip it by set skip_bad_nodes option=============================\n",
     );
-  }, 20_000);
+  }, 120_000);
 
   test("recover -f rebuilds the same tables from the replica servers onto the new ensemble", async () => {
     const out = await sandbox.shell("recover -f recover_node_list\n");
@@ -132,7 +132,7 @@ describe("recovery from replica servers onto an empty ensemble", () => {
       tablesBefore.map((t) => t[0]),
     );
     zk.close();
-  }, 30_000);
+  }, 120_000);
 
   test("cure re-adds secondaries until every table is healthy and every node holds its old replica count", async () => {
     await waitFor(
@@ -145,7 +145,7 @@ describe("recovery from replica servers onto an empty ensemble", () => {
     );
     const ls = await sandbox.shell("ls -d\n");
     expect(ls.stdout).toMatch(/^unhealthy_app_count +: 0$/m);
-  }, 30_000);
+  }, 120_000);
 
   test("a meta restarted with the flag still on finds the tables and aborts; with the flag off all metas serve", async () => {
     await sandbox.stopMeta(0);
@@ -169,5 +169,5 @@ describe("recovery from replica servers onto an empty ensemble", () => {
     const info = await sandbox.shell("cluster_info\n");
     expect(info.stdout).toMatch(new RegExp(`^zookeeper_hosts +: ${sandbox.target} +$`, "m"));
     expect(tables(jsonOf<LsJson>((await sandbox.shell("ls -j\n")).stdout))).toEqual(tablesBefore);
-  }, 40_000);
+  }, 120_000);
 });

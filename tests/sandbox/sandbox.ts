@@ -240,7 +240,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await Promise.all(zkPorts.map((port) => warmUp(`127.0.0.1:${port}`)));
     await Promise.all(members.map((m) => startMember(layout, m)));
     // Deadlines, not expected durations: a 2-core machine running two suites is 10× slower.
-    await sandbox.waitForLeader(60_000);
+    // There a meta may abort at start, as the real one does, when ZooKeeper answers later than
+    // [zookeeper] timeout_ms: start it again, as its supervisor would, until one leads.
+    await waitFor(
+      async () => {
+        for (const m of layout.metas)
+          if (!sandbox.isMetaRunning(m.task)) await sandbox.startMeta(m.task);
+        return (await sandbox.leader()) !== null;
+      },
+      60_000,
+      "a meta to lead (metas that aborted at start are started again)",
+    );
     await sandbox.waitHealthy(60_000);
     const tables = Array.from(
       { length: options.tables ?? 20 },

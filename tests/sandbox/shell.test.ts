@@ -17,7 +17,7 @@ const body = (stdout: string) =>
 
 beforeAll(async () => {
   sandbox = await startSandbox({ version: "2.5", metas: 2, replicas: 3, tables: 1 });
-}, 60_000);
+}, 120_000);
 
 afterAll(() => sandbox?.stop());
 

@@ -62,7 +62,7 @@ for (const version of ["2.5", "2.6"] as PegasusVersion[]) {
       inventory = loadInventory(sandbox.inventoryFile);
       ({ shell, events } = driver(inventory));
       replicas = sandbox.layout.replicas.map((r) => r.address).sort(byPort);
-    }, 60_000);
+    }, 120_000);
 
     afterAll(() => sandbox?.stop());
 
@@ -228,7 +228,7 @@ for (const version of ["2.5", "2.6"] as PegasusVersion[]) {
         "the cluster healthy again through the shell",
         250,
       );
-    }, 60_000);
+    }, 120_000);
 
     test("PegasusShell.clusterInfo() throws ShellUnreachable (exit code 3) with a hint when the shell binary does not exist", async () => {
       const broken = driver({
@@ -282,7 +282,7 @@ for (const version of ["2.5", "2.6"] as PegasusVersion[]) {
       expect((error as ShellCommandFailed).hint).toBe(
         "No meta answered. Check that the metas in meta_servers are running and reachable from the shell host.",
       );
-    }, 30_000);
+    }, 120_000);
 
     test("PegasusShell.tables() throws MetaUnderRecovery from a meta in recovery mode on the empty ensemble", async () => {
       await sandbox.waitReplicasInactive();
@@ -297,7 +297,7 @@ for (const version of ["2.5", "2.6"] as PegasusVersion[]) {
       expect((error as MetaUnderRecovery).message).toBe(
         "Pegasus shell command `ls -d -j` failed with ERR_UNDER_RECOVERY: list apps failed, error=ERR_UNDER_RECOVERY",
       );
-    }, 30_000);
+    }, 120_000);
 
     test("PegasusShell.recover() throws RecoverFailed naming ERR_TRY_AGAIN and the hint line when a node is unreachable", async () => {
       const nodes = [...replicas, "127.0.0.1:1"];
@@ -317,7 +317,7 @@ for (const version of ["2.5", "2.6"] as PegasusVersion[]) {
           { kind: "bad-node", node: "127.0.0.1:1", error: "ERR_NETWORK_FAILURE", skipped: false },
         ],
       });
-    }, 30_000);
+    }, 120_000);
 
     test("PegasusShell.recover() rebuilds the same tables on the empty ensemble", async () => {
       const result = await shell.recover(replicas);
@@ -331,6 +331,6 @@ for (const version of ["2.5", "2.6"] as PegasusVersion[]) {
       });
       expect(idsNamesPartitions(await shell.tables())).toEqual(tablesBefore);
       expect((await shell.clusterInfo()).zookeeperHosts).toBe(sandbox.target);
-    }, 60_000);
+    }, 120_000);
   });
 }

@@ -11,6 +11,8 @@ import { cli, node, readWithSecondClient, seed, session } from "./helpers.ts";
 let one: ZooKeeperServer;
 let two: ZooKeeperServer;
 const at = (host: string, server: ZooKeeperServer) => ({ host, port: server.port });
+/** A deadline for servers that do answer, generous for a loaded machine. */
+const answering = { timeoutMs: 60_000 };
 
 beforeAll(async () => {
   [one, two] = (await startZooKeepers(2)) as [ZooKeeperServer, ZooKeeperServer];
@@ -19,10 +21,10 @@ afterAll(() => stopZooKeepers());
 
 describe("compareEnsembles()", () => {
   test("compareEnsembles() tells one server under two spellings from two ensembles", async () => {
-    const same = await compareEnsembles([at("127.0.0.1", one)], [at("localhost", one)]);
+    const same = await compareEnsembles([at("127.0.0.1", one)], [at("localhost", one)], answering);
     expect(same.distinct).toBe(false);
     expect(same.target).toEqual([{ server: `localhost:${one.port}`, verdict: "same" }]);
-    const other = await compareEnsembles([at("127.0.0.1", one)], [at("localhost", two)]);
+    const other = await compareEnsembles([at("127.0.0.1", one)], [at("localhost", two)], answering);
     expect(other).toEqual({
       probe: `127.0.0.1:${one.port}`,
       source: [{ server: `127.0.0.1:${one.port}`, verdict: "same" }],
@@ -35,6 +37,7 @@ describe("compareEnsembles()", () => {
     const mixed = await compareEnsembles(
       [at("127.0.0.1", one)],
       [at("127.0.0.1", two), at("localhost", one)],
+      answering,
     );
     expect(mixed.distinct).toBe(false);
     expect(mixed.target.map((t) => t.verdict)).toEqual(["other", "same"]);
@@ -49,6 +52,17 @@ describe("compareEnsembles()", () => {
     );
     expect(result.distinct).toBe(false);
     expect(result.target[1]).toMatchObject({ verdict: "no answer" });
+  });
+
+  test("compareEnsembles() asks past a silent first source server", async () => {
+    const closed = { host: "127.0.0.1", port: await freePort() };
+    const result = await compareEnsembles([closed, at("127.0.0.1", one)], [at("127.0.0.1", two)], {
+      timeoutMs: 20_000,
+    });
+    expect(result.probe).toBe(`127.0.0.1:${one.port}`);
+    expect(result.source.map((s) => s.verdict)).toEqual(["no answer", "same"]);
+    expect(result.target.map((t) => t.verdict)).toEqual(["other"]);
+    expect(result.distinct).toBe(false);
   });
 
   test("sharedServers() resolves names: localhost and 127.0.0.1 are one server", async () => {

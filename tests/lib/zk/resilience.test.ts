@@ -134,7 +134,7 @@ describe("lost replies and partitions", () => {
       expect(seen.get(path)?.data.toString()).toBe(`new ${path}`);
     }
     await Promise.all([zk.close(), direct.close()]);
-  }, 60_000);
+  }, 120_000);
 
   test("a session is declared expired during a partition, without a word from the server; reads resume on a new session", async () => {
     const zk = await session(proxy.connectString, {
@@ -154,5 +154,5 @@ describe("lost replies and partitions", () => {
     const connects = zk.events.filter((e) => e.kind === "zk-session" && e.event === "connected");
     expect(connects).toHaveLength(2);
     await zk.close();
-  }, 60_000);
+  }, 120_000);
 });
