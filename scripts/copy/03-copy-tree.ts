@@ -7,12 +7,12 @@
  * the lock directories kept — then a node-by-node diff of both trees, and a re-read of the source
  * proving it did not change while we copied (blind does not stop every write, §7.5).
  */
-import { ActionFailed } from "../../lib/errors.ts";
 import type { Step } from "../../lib/step.ts";
-import { checkUnchanged, copyTree, snapshotTree } from "../../lib/zk/index.ts";
+import { copyTree, snapshotTree } from "../../lib/zk/index.ts";
 import { followersStopped, leaderIsBlind } from "../runbook/checks.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import { runAlone } from "../runbook/execute.ts";
+import { verifyTreeUnchanged } from "../runbook/tree-actions.ts";
 import {
   appsUnlockedOn,
   copyWroteTarget,
@@ -52,20 +52,11 @@ const copyTreeStep: Step<MigrationContext> = {
       message: `  ${ctx.dryRun ? "would copy" : "copied"} ${copy.read - copy.skippedEphemerals.length} znodes (${copy.created} created, ${copy.updated} updated, ${copy.deleted} deleted, ${copy.unchanged} unchanged)${skipped ? `; ephemerals left out: ${skipped}` : ""}`,
     });
     if (ctx.dryRun) return;
-    const unchanged = await checkUnchanged(source, root, copy.sourceStamps);
-    if (!unchanged.unchanged) {
-      const shown = unchanged.changes
-        .slice(0, 5)
-        .map((c) => `${c.change} ${c.path}`)
-        .join(", ");
-      throw new ActionFailed(
-        `The source tree changed while it was copied: ${unchanged.changes.length} changes (${shown})`,
-        {
-          hint: "Blind does not stop DDL, env changes, duplication, backup or bulk load. Stop them, then run again: the copy is redone.",
-        },
-      );
-    }
-    ctx.journal.setFact("copiedZnodes", unchanged.nodes);
+    const unchanged = await verifyTreeUnchanged(source, root, copy.sourceStamps, {
+      tree: "source",
+      rerun: "run again",
+    });
+    ctx.journal.setFact("copiedZnodes", unchanged);
   },
   postconditions: [targetEqualsSource, appsUnlockedOn("target")],
 };

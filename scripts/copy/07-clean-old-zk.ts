@@ -8,10 +8,10 @@
  * each node at the version that snapshot recorded, so any concurrent change aborts the delete.
  */
 import type { Step } from "../../lib/step.ts";
-import { count, removeTree, snapshotTree } from "../../lib/zk/index.ts";
 import { clusterHealthyOn, everyMetaRunning } from "../runbook/checks.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import { runAlone } from "../runbook/execute.ts";
+import { removeRootAfterSnapshot } from "../runbook/tree-actions.ts";
 import {
   everyMetaLocksOnTarget,
   noLockNodeOnSource,
@@ -28,30 +28,7 @@ const cleanOldZk: Step<MigrationContext> = {
     everyMetaLocksOnTarget,
     noLockNodeOnSource,
   ],
-  run: async (ctx) => {
-    const { root } = ctx.inventory.zookeeper;
-    const source = await ctx.zk.source();
-    if ((await count(source, root)) === 0) return;
-    let expectSnapshot: string | undefined;
-    if (!ctx.dryRun) {
-      expectSnapshot = ctx.journal.newBackupFile(`zk/source-final-${Date.now()}.zksnap`);
-      const snapshot = await snapshotTree(source, expectSnapshot, { root });
-      ctx.log({
-        kind: "info",
-        message: `  final snapshot of the old subtree: ${snapshot.nodes} znodes in ${expectSnapshot}`,
-      });
-    }
-    // Under --dry-run the lock nodes of metas not yet moved are still there: count regardless.
-    const removed = await removeTree(source, {
-      root,
-      force: ctx.dryRun,
-      ...(expectSnapshot ? { expectSnapshot } : {}),
-    });
-    ctx.log({
-      kind: "info",
-      message: `  ${ctx.dryRun ? "would delete" : "deleted"} ${removed.deleted} znodes under ${root} on ${ctx.inventory.zookeeper.source}`,
-    });
-  },
+  run: (ctx) => removeRootAfterSnapshot(ctx, "source", "source-final"),
   postconditions: [sourceRootGone],
 };
 
