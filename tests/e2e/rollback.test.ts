@@ -1,31 +1,22 @@
 /**
- * Rollback of the copy method end to end on one shared sandbox (3 metas, 5 replicas, 20 tables):
- * each case moves the cluster part of the way (steps run one by one, or `run` killed inside a
- * step), rolls back, and leaves the cluster on the source as before — which is what the next case
- * starts from.
+ * Rollback of the copy method end to end on one shared sandbox (3 metas, 5 replicas, 20 tables),
+ * after each step completed: each case moves the cluster part of the way, rolls back, and leaves
+ * it on the source as before — which is what the next case starts from.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
 import { type Sandbox, startSandbox } from "../sandbox/sandbox.ts";
+import {
+  caseTimeoutMs,
+  copySteps,
+  createTableOnTarget,
+  expectCopiedBack,
+  killedInside,
+  reverseRollbackSteps,
+  stepsUpTo,
+} from "./rollback-cases.ts";
 import { expectRolledBack, metaConfigs, rollBack } from "./rolled-back.ts";
-import { runTool, treeData } from "./tool.ts";
-
-const steps = [
-  "copy/01-stop-followers",
-  "copy/02-set-blind",
-  "copy/03-copy-tree",
-  "copy/04-switch-config",
-  "copy/05-restart-leader",
-  "copy/06-start-followers",
-];
-const reverseSteps = [
-  "rollback/01-freeze-target",
-  "rollback/02-copy-back",
-  "rollback/03-stop-target-metas",
-  "rollback/04-restore-configs",
-  "rollback/05-restart-on-source",
-  "rollback/06-remove-target-copy",
-];
-const caseTimeoutMs = 300_000;
+import { runTool, treeStamps } from "./tool.ts";
 
 let s: Sandbox;
 let configs: string[];
@@ -35,57 +26,103 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => s?.stop());
 
-/** Runs steps 1…n one at a time, each as `step ID --yes`. */
-async function stepsUpTo(n: number): Promise<void> {
-  for (const id of steps.slice(0, n)) {
-    const out = await runTool(["step", id, "-i", s.inventoryFile, "--yes"]);
-    expect(out.stderr).toBe("");
-    expect(out.exitCode).toBe(0);
-  }
-}
-
-/** `run` SIGKILLed at the first action of `step` (the first event after its preconditions). */
-async function runKilledInside(step: string): Promise<void> {
-  const args = ["run", "-i", s.inventoryFile, "--method", "copy", "--yes", "--json"];
-  const killed = await runTool(args, {
-    killAt: (event, seen) => {
-      const started = seen.findIndex(
-        (e) => e.kind === "step" && e.id === step && e.state === "start",
-      );
-      return started >= 0 && seen.indexOf(event) > started && event.kind !== "check";
-    },
-  });
-  expect(killed.exitCode).not.toBe(0);
-}
-
-/** A table created on the target after the switch, and the target's apps at rollback time. */
-async function writeOnTarget(name: string): Promise<Map<string, string>> {
-  await s.createTable(name);
-  return treeData(s.target, `${s.root}/apps`);
-}
-
-/** The table exists on the source, and the source apps equal the target's at rollback time. */
-async function expectCopiedBack(name: string, targetApps: Map<string, string>): Promise<void> {
-  expect((await s.apps("AS_AVAILABLE")).map((a) => a.info.app_name)).toContain(name);
-  expect(await treeData(s.source, `${s.root}/apps`)).toEqual(targetApps);
-}
-
-describe("rollback after each copy step completed", () => {
-  for (const [index, step] of steps.entries()) {
-    const n = index + 1;
+describe("rollback after a copy step completed", () => {
+  for (const [index, step] of copySteps.slice(0, 4).entries()) {
     test(
       `after ${step}: every meta back on the source, configs byte-identical, healthy`,
       async () => {
-        await stepsUpTo(n);
-        const table = n >= 5 ? `after${n}` : undefined;
-        const targetApps = table ? await writeOnTarget(table) : undefined;
+        await stepsUpTo(s, index + 1);
         const outcomes = await rollBack(s);
-        if (n >= 5) expect(Object.keys(outcomes)).toEqual(reverseSteps);
-        else expect(Object.keys(outcomes)).not.toContain("rollback/02-copy-back");
+        expect(Object.keys(outcomes)).not.toContain("rollback/02-copy-back");
         await expectRolledBack(s, configs);
-        if (table && targetApps) await expectCopiedBack(table, targetApps);
       },
       caseTimeoutMs,
     );
   }
+
+  test(
+    "after copy/05: plan --rollback changes nothing; a hand-edited config is refused with its diff (exit 3, nothing changed); restored, the reverse migration brings back a table created on the target",
+    async () => {
+      await stepsUpTo(s, 5);
+      const targetApps = await createTableOnTarget(s, "after05");
+      const untouched = async () => ({
+        source: await treeStamps(s.source, "/"),
+        target: await treeStamps(s.target, "/"),
+        configs: metaConfigs(s),
+        journal: readFileSync(`${s.dir}/state/journal.json`, "utf8"),
+      });
+      const before = await untouched();
+
+      const plan = await runTool(["plan", "--rollback", "-i", s.inventoryFile]);
+      expect(plan.stderr).toBe("");
+      expect(plan.exitCode).toBe(0);
+      expect(plan.stdout).toContain("reverse migration: yes");
+      expect(plan.stdout).toMatch(/would copy back \d+ znodes/);
+      expect(plan.stdout).toContain(`+  hosts_list = ${s.source}`);
+      expect(await untouched()).toEqual(before);
+
+      const config = s.layout.metas[1]?.config as string;
+      const written = readFileSync(config, "utf8");
+      writeFileSync(
+        config,
+        written.replace("[zookeeper]\n", "[zookeeper]\n  timeout_ms = 30000\n"),
+      );
+      const edited = await untouched();
+      const refused = await runTool(["rollback", "-i", s.inventoryFile, "--yes"]);
+      expect(refused.exitCode).toBe(3);
+      expect(refused.stderr).toContain(
+        `error: Cannot roll back as a meta config was changed since the tool wrote it; nothing was changed:\n${config}: --- ${config} (as the tool wrote it)\n+++ ${config} (now)\n`,
+      );
+      expect(refused.stderr).toContain("\n+  timeout_ms = 30000\n");
+      expect(await untouched()).toEqual(edited);
+
+      writeFileSync(config, written);
+      expect(Object.keys(await rollBack(s))).toEqual(reverseRollbackSteps);
+      await expectRolledBack(s, configs);
+      await expectCopiedBack(s, "after05", targetApps);
+    },
+    caseTimeoutMs,
+  );
+
+  test(
+    "after copy/06, rollback killed half-way: status names it, run is refused, rollback again completes",
+    async () => {
+      await stepsUpTo(s, 6);
+      const targetApps = await createTableOnTarget(s, "after06");
+      const args = ["rollback", "-i", s.inventoryFile, "--yes", "--json"];
+      await killedInside(args, "rollback/02-copy-back");
+      const status = await runTool(["status", "-i", s.inventoryFile]);
+      expect(status.stdout).toContain("a rollback is in progress: `rollback -i");
+      const run = await runTool(["run", "-i", s.inventoryFile, "--method", "copy", "--yes"]);
+      expect(run.exitCode).toBe(3);
+      expect(run.stderr).toContain("as a rollback of it is in progress");
+      const outcomes = await rollBack(s);
+      expect(outcomes["rollback/01-freeze-target"]).toBe("verified");
+      expect(outcomes["rollback/02-copy-back"]).toBe("ran");
+      await expectRolledBack(s, configs);
+      await expectCopiedBack(s, "after06", targetApps);
+    },
+    caseTimeoutMs,
+  );
+
+  test(
+    "after run --clean-old removed the old root: copied back into the empty path",
+    async () => {
+      const run = await runTool([
+        "run",
+        "-i",
+        s.inventoryFile,
+        "--method",
+        "copy",
+        "--yes",
+        "--clean-old",
+      ]);
+      expect(run.exitCode).toBe(0);
+      const targetApps = await createTableOnTarget(s, "afterclean");
+      expect(Object.keys(await rollBack(s))).toEqual(reverseRollbackSteps);
+      await expectRolledBack(s, configs);
+      await expectCopiedBack(s, "afterclean", targetApps);
+    },
+    caseTimeoutMs,
+  );
 });
