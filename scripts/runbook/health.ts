@@ -57,17 +57,19 @@ export async function baseline(ctx: MigrationContext): Promise<Baseline> {
 }
 
 /**
- * Observes §11 health with the leader on `ensemble`, against the baseline's nodes and tables.
+ * Observes §11 health with the leader on `ensemble`, against the baseline's nodes and tables
+ * (or `tables`, when the tables legitimately changed since: a rollback after the switch).
  * @example await clusterHealth(ctx, "target") // { ok: false, evidence: "allNodesAlive: 4 of 5 …" }
  */
 export async function clusterHealth(
   ctx: MigrationContext,
   ensemble: "source" | "target",
+  tables?: string[],
 ): Promise<Observation> {
   const before = await baseline(ctx);
   const expected = expectationsFor(ctx.inventory, ensemble, {
     nodes: before.nodes.map((n) => n.address),
-    tables: before.tables,
+    tables: tables ?? before.tables,
   });
   const report = evaluateHealth(await observeHealth(ctx.shell), expected);
   if (!report.healthy)
@@ -80,14 +82,15 @@ export async function clusterHealth(
   };
 }
 
-/** Waits until the cluster is healthy on `ensemble` (timeouts.healthy). */
+/** Waits until the cluster is healthy on `ensemble` (timeouts.healthy); `tables` as in {@link clusterHealth}. */
 export async function waitHealthy(
   ctx: MigrationContext,
   ensemble: "source" | "target",
+  tables?: string[],
 ): Promise<void> {
   await waitUntil(
     ctx,
-    () => clusterHealth(ctx, ensemble),
+    () => clusterHealth(ctx, ensemble, tables),
     ctx.inventory.timeouts.healthyMs,
     `the cluster healthy on the ${ensemble} ensemble`,
   );

@@ -6,7 +6,7 @@
  * diff and a proof that the target did not change meanwhile — before every meta is stopped.
  */
 import { ActionFailed } from "../../lib/errors.ts";
-import { clusterInfoCommand, getMetaLevelCommand } from "../../lib/shell/index.ts";
+import { clusterInfoCommand, getMetaLevelCommand, tablesCommand } from "../../lib/shell/index.ts";
 import { type Check, type Step, waitUntil } from "../../lib/step.ts";
 import { copyTree, count, snapshotTree } from "../../lib/zk/index.ts";
 import type { MigrationContext } from "./context.ts";
@@ -17,6 +17,9 @@ import { verifyTreeUnchanged } from "./tree-actions.ts";
 import { appsUnlockedOn, noLockNodeOnSource, targetEqualsSource } from "./tree-checks.ts";
 
 type MigrationCheck = Check<MigrationContext>;
+
+/** Journal fact: the AVAILABLE tables on the target when the rollback froze it. */
+export const tablesAtRollback = "rollbackTables";
 
 /** Journal fact: the snapshot of the old tree taken before the first copy back. */
 const oldTreeSnapshot = "rollbackOldTreeSnapshot";
@@ -61,6 +64,13 @@ export function freezeTarget(facts: RollbackFacts): Step<MigrationContext> {
         );
       }
       const leader = metaAt(ctx, info.primaryMetaServer);
+      // Tables created or dropped on the target come back with its tree: health on the source
+      // then expects these, not the baseline's.
+      const [tables] = await ctx.shell.observe([tablesCommand()]);
+      ctx.journal.setFact(
+        tablesAtRollback,
+        tables.tables.filter((t) => t.status === "AVAILABLE").map((t) => t.name),
+      );
       for (const meta of ctx.inventory.metaServers)
         if (meta !== leader) await ensureMetaStopped(ctx, meta);
       await ctx.shell.setMetaLevel("blind");

@@ -4,15 +4,22 @@
  * from the target so a later `run` starts afresh.
  */
 import { getMetaLevelCommand } from "../../lib/shell/index.ts";
-import { type Step, waitUntil } from "../../lib/step.ts";
-import { clusterHealthyOn, everyMetaRunning } from "./checks.ts";
+import { type Check, type Step, waitUntil } from "../../lib/step.ts";
+import { everyMetaRunning } from "./checks.ts";
 import type { MigrationContext } from "./context.ts";
-import { waitHealthy } from "./health.ts";
+import { clusterHealth, waitHealthy } from "./health.ts";
 import { ensureMetaStarted, metaAt, metaProcesses } from "./metas.ts";
 import { configsRestorable, configsRestored, restoreConfigs } from "./rollback-configs.ts";
 import type { RollbackFacts } from "./rollback-facts.ts";
+import { tablesAtRollback } from "./rollback-reverse.ts";
 import { removeRootAfterSnapshot } from "./tree-actions.ts";
 import { everyMetaLocksOn, noLockNodeOn, rootGoneFrom, sourceRootPresent } from "./tree-checks.ts";
+
+/** §11 health on the source, expecting the tables the target had if its tree was copied back. */
+const healthyOnSource: Check<MigrationContext> = {
+  title: "The cluster is healthy on the source ensemble",
+  observe: (ctx) => clusterHealth(ctx, "source", ctx.journal.fact<string[]>(tablesAtRollback)),
+};
 
 /** Rollback step: every config the tool edited back to its original bytes, once verified. */
 export function restoreConfigsStep(facts: RollbackFacts): Step<MigrationContext> {
@@ -67,9 +74,9 @@ export function restartOnSource(facts: RollbackFacts): Step<MigrationContext> {
         ctx.inventory.timeouts.metaStartMs,
         "every meta holding a lock node on the source",
       );
-      await waitHealthy(ctx, "source");
+      await waitHealthy(ctx, "source", ctx.journal.fact<string[]>(tablesAtRollback));
     },
-    postconditions: [everyMetaRunning, everyMetaLocksOn("source"), clusterHealthyOn("source")],
+    postconditions: [everyMetaRunning, everyMetaLocksOn("source"), healthyOnSource],
   };
 }
 

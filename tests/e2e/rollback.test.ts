@@ -27,6 +27,14 @@ beforeAll(async () => {
 afterAll(() => s?.stop());
 
 describe("rollback after a copy step completed", () => {
+  test("with no migration recorded, rollback exits 3 and says so", async () => {
+    const out = await runTool(["rollback", "-i", s.inventoryFile, "--yes"]);
+    expect(out.exitCode).toBe(3);
+    expect(out.stderr).toStartWith(
+      `error: Cannot roll back cluster sandbox as no migration of it is recorded in ${s.dir}/state\n`,
+    );
+  });
+
   for (const [index, step] of copySteps.slice(0, 4).entries()) {
     test(
       `after ${step}: every meta back on the source, configs byte-identical, healthy`,
@@ -106,7 +114,7 @@ describe("rollback after a copy step completed", () => {
   );
 
   test(
-    "after run --clean-old removed the old root: copied back into the empty path",
+    "after run --clean-old removed the old root: copied back into the empty path, with a table dropped and one created on the target",
     async () => {
       const run = await runTool([
         "run",
@@ -118,10 +126,12 @@ describe("rollback after a copy step completed", () => {
         "--clean-old",
       ]);
       expect(run.exitCode).toBe(0);
+      await s.dropTable("table20");
       const targetApps = await createTableOnTarget(s, "afterclean");
       expect(Object.keys(await rollBack(s))).toEqual(reverseRollbackSteps);
       await expectRolledBack(s, configs);
       await expectCopiedBack(s, "afterclean", targetApps);
+      expect((await s.apps("AS_AVAILABLE")).map((a) => a.info.app_name)).not.toContain("table20");
     },
     caseTimeoutMs,
   );
