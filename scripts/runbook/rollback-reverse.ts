@@ -6,6 +6,7 @@
  * diff and a proof that the target did not change meanwhile — before every meta is stopped.
  */
 import { ActionFailed } from "../../lib/errors.ts";
+import type { MetaServer } from "../../lib/inventory.ts";
 import { clusterInfoCommand, getMetaLevelCommand, tablesCommand } from "../../lib/shell/index.ts";
 import { type Check, type Step, waitUntil } from "../../lib/step.ts";
 import { copyTree, count, snapshotTree } from "../../lib/zk/index.ts";
@@ -71,8 +72,11 @@ export function freezeTarget(facts: RollbackFacts): Step<MigrationContext> {
         tablesAtRollback,
         tables.tables.filter((t) => t.status === "AVAILABLE").map((t) => t.name),
       );
-      for (const meta of ctx.inventory.metaServers)
-        if (meta !== leader) await ensureMetaStopped(ctx, meta);
+      await Promise.all(
+        ctx.inventory.metaServers
+          .filter((meta) => meta !== leader)
+          .map((meta) => ensureMetaStopped(ctx, meta)),
+      );
       await ctx.shell.setMetaLevel("blind");
     },
     postconditions: [targetFrozen],
@@ -148,10 +152,12 @@ export const stopTargetMetas: Step<MigrationContext> = {
           () => "",
         )
       : "";
-    const order = [...ctx.inventory.metaServers].sort(
-      (a, b) => Number(a.address === primary) - Number(b.address === primary),
+    const isLeader = (m: MetaServer) => m.address === primary;
+    await Promise.all(
+      ctx.inventory.metaServers.filter((m) => !isLeader(m)).map((m) => ensureMetaStopped(ctx, m)),
     );
-    for (const meta of order) await ensureMetaStopped(ctx, meta);
+    for (const meta of ctx.inventory.metaServers.filter(isLeader))
+      await ensureMetaStopped(ctx, meta);
   },
   postconditions: [noMetaRunning],
 };

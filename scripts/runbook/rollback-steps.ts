@@ -67,7 +67,8 @@ export function restartOnSource(facts: RollbackFacts): Step<MigrationContext> {
         const [stored] = await ctx.shell.observe([getMetaLevelCommand()]);
         if (stored.level === "blind") await ctx.shell.setMetaLevel("steady");
       }
-      for (const meta of ctx.inventory.metaServers) await ensureMetaStarted(ctx, meta);
+      // Once a primary serves, the others only queue for the lock: start them together.
+      await Promise.all(ctx.inventory.metaServers.map((meta) => ensureMetaStarted(ctx, meta)));
       await waitUntil(
         ctx,
         () => everyMetaLocksOn("source").observe(ctx),
