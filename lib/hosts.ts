@@ -148,13 +148,45 @@ export class Hosts {
   }
 
   /**
-   * Replaces a file's content atomically (temp file + rename), keeping its mode and owner.
-   * A `change`: printed, not run, under `--dry-run`.
+   * Replaces a file's content atomically (temp file beside it + rename), keeping its mode and
+   * owner. A symlink is kept: its target is the file replaced. The temp file never outlives a
+   * failure. A `change`: printed, not run, under `--dry-run`.
+   * @throws {ActionFailed} Naming the file and the system's reason (e.g. "Operation not permitted").
    */
   async writeFile(host: HostName, path: string, content: string): Promise<void> {
     const script =
-      'tmp="$1.pzm-tmp"; if [ -e "$1" ]; then cp -p -- "$1" "$tmp"; fi; cat > "$tmp" && mv -f -- "$tmp" "$1"';
-    await this.change(host, { argv: ["sh", "-c", script, "pzm-write", path], input: content });
+      'f=$(readlink -f -- "$1") || exit 1; tmp="$f.pzm-tmp"; trap \'rm -f -- "$tmp"\' EXIT; ' +
+      'if [ -e "$f" ]; then cp -p -- "$f" "$tmp" || exit 1; fi; cat > "$tmp" && mv -f -- "$tmp" "$f"';
+    const out = await this.change(
+      host,
+      { argv: ["sh", "-c", script, "pzm-write", path], input: content },
+      { nothrow: true },
+    );
+    if (out.ok) return;
+    const reason = (out.stderr.trim() || out.stdout.trim()).split("\n").at(-1) || out.line;
+    throw new ActionFailed(`Cannot write ${path} on ${host}: ${reason}`, {
+      hint: "Nothing was left behind in that directory. Check the file's permissions and attributes (`ls -l`, `lsattr`; `chattr -i` clears immutable), then run again.",
+      cause: new CommandFailed(out),
+    });
+  }
+
+  /**
+   * Why `path` could not be replaced by {@link writeFile} — the file (a symlink's target) or its
+   * directory not writable, or an immutable attribute — or `undefined` when it can. Read-only.
+   */
+  async writeProblem(host: HostName, path: string): Promise<string | undefined> {
+    const script =
+      'f=$(readlink -f -- "$1") || { echo "cannot resolve $1"; exit 1; }; d=$(dirname -- "$f"); ' +
+      'if [ ! -w "$f" ]; then a=$(lsattr -d -- "$f" 2>/dev/null | cut -d" " -f1); ' +
+      'case "$a" in *i*) echo "$f is immutable (lsattr: $a; chattr -i clears it)";; ' +
+      '*) echo "$f is not writable: $(ls -ld -- "$f")";; esac; exit 1; fi; ' +
+      'if [ ! -w "$d" ]; then echo "directory $d is not writable (the new file is written beside the old one): $(ls -ld -- "$d")"; exit 1; fi';
+    const out = await this.observe(
+      host,
+      { argv: ["sh", "-c", script, "pzm-writable", path] },
+      { nothrow: true },
+    );
+    return out.ok ? undefined : out.stdout.trim() || out.stderr.trim() || `exit ${out.exitCode}`;
   }
 
   /** The exact line the door runs for `cmd` on `host`. */
@@ -234,13 +266,29 @@ export function posixQuote(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
-const runWithZx: Executor = async (line, { input, timeoutMs }) => {
+/**
+ * The environment every local command gets, whether the binary or a step script run alone started
+ * us. With SHLVL unset and stdin a socket (Bun's child stdio), bash believes rshd started it and
+ * sources ~/.bashrc into every command; a bastion's cron or `env -i` may also leave no PATH.
+ * @example commandEnvironment({}).SHLVL // "1"
+ */
+export function commandEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return {
+    ...env,
+    PATH: env.PATH || "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    SHLVL: env.SHLVL || "1",
+  };
+}
+
+/** The default executor: the line run by zx through /bin/bash. */
+export const runWithZx: Executor = async (line, { input, timeoutMs }) => {
   const { $, quote } = await import("zx");
   const pieces = Object.assign([line], { raw: [line] }) as unknown as TemplateStringsArray;
   const child = $({
     quiet: true,
     nothrow: true,
     shell: "/bin/bash",
+    env: commandEnvironment(process.env),
     quote,
     input,
     timeout: timeoutMs,

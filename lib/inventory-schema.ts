@@ -11,9 +11,20 @@ const expected = (what: string) => ({ error: `expected ${what}` });
 const hostPortPattern = /^[A-Za-z0-9_.-]+:\d{1,5}$/;
 const connectStringPattern = /^[A-Za-z0-9_.-]+:\d{1,5}(,[A-Za-z0-9_.-]+:\d{1,5})*$/;
 
+/**
+ * Every `:port` in a host:port list is 1–65535 (the patterns only say "up to 5 digits"); a
+ * malformed entry is left to the pattern's own message.
+ */
+const portsInRange = (text: string) =>
+  text.split(",").every((entry) => {
+    const port = entry.slice(entry.lastIndexOf(":") + 1);
+    return !/^\d+$/.test(port) || (Number(port) >= 1 && Number(port) <= 65535);
+  });
+
 const hostPort = z
   .string(expected("a host:port address"))
-  .regex(hostPortPattern, expected("a host:port address such as 10.0.0.1:34601"));
+  .regex(hostPortPattern, expected("a host:port address such as 10.0.0.1:34601"))
+  .refine(portsInRange, expected("a port from 1 to 65535"));
 
 const connectString = z
   .string(expected("a ZooKeeper connect string host:port[,host:port…]"))
@@ -22,6 +33,23 @@ const connectString = z
     expected(
       "a ZooKeeper connect string host:port[,host:port…] without spaces or a /chroot suffix",
     ),
+  )
+  .refine(portsInRange, expected("ports from 1 to 65535"));
+
+/**
+ * The cluster root: an absolute path, no `.`/`..` segments (ZooKeeper takes them literally, so
+ * `/pegasus/../c1` is not `/c1`), and never ZooKeeper's own `/zookeeper` tree.
+ */
+const clusterRoot = z
+  .string(expected("the cluster root path, e.g. /pegasus/c1"))
+  .regex(/^(\/[^/\s]+)+$/, expected("an absolute path without a trailing slash, e.g. /pegasus/c1"))
+  .refine(
+    (path) => !path.split("/").some((segment) => segment === "." || segment === ".."),
+    expected("a path without . or .. segments, e.g. /pegasus/c1"),
+  )
+  .refine(
+    (path) => path !== "/zookeeper" && !path.startsWith("/zookeeper/"),
+    expected("a path outside ZooKeeper's own /zookeeper tree, e.g. /pegasus/c1"),
   );
 
 const duration = z
@@ -98,6 +126,9 @@ const metaControl = z
       unit: z.string(expected("a systemd unit name, e.g. pegasus-meta@{task}")).optional(),
       program: z.string(expected("a supervisor program name, e.g. pegasus-meta-{task}")).optional(),
       client_dir: z.string(expected("the minos client directory (holds ./deploy)")).optional(),
+      minos_config: z
+        .string(expected("the minos cluster config, e.g. …/pegasus-c1.cfg, on this machine"))
+        .optional(),
       cwd: z.string(expected("a directory")).optional(),
       start: metaTemplate.optional(),
       stop: metaTemplate.optional(),
@@ -107,7 +138,7 @@ const metaControl = z
   )
   .strict()
   .superRefine((control, ctx) => {
-    const need = (key: "unit" | "program" | "client_dir", what: string) => {
+    const need = (key: "unit" | "program" | "client_dir" | "minos_config", what: string) => {
       if (control[key] === undefined) {
         ctx.addIssue({
           code: "custom",
@@ -120,7 +151,15 @@ const metaControl = z
     if (control.kind === "systemd") need("unit", "a unit name such as pegasus-meta@{task}");
     if (control.kind === "supervisor")
       need("program", "a program name such as pegasus-meta-{task}");
-    if (control.kind === "minos") need("client_dir", "the minos client directory");
+    if (control.kind === "minos") {
+      need("client_dir", "the minos client directory");
+      // minos rewrites config.ini from its own config on `--update_config`: switching config.ini
+      // alone would be silently undone, so the tool must switch minos's config too.
+      need(
+        "minos_config",
+        "the minos cluster config (pegasus-<cluster>.cfg or .yaml), which the tool switches together with config.ini",
+      );
+    }
     if (control.kind === "custom") {
       for (const key of ["start", "stop", "status"] as const) {
         if (control[key] === undefined) {
@@ -145,12 +184,7 @@ export const inventorySchema = z
       zookeeper: z
         .object(
           {
-            root: z
-              .string(expected("the cluster root path, e.g. /pegasus/c1"))
-              .regex(
-                /^(\/[^/\s]+)+$/,
-                expected("an absolute path without a trailing slash, e.g. /pegasus/c1"),
-              ),
+            root: clusterRoot,
             source: connectString,
             target: connectString,
             session_timeout: duration.default("10s"),
@@ -174,9 +208,20 @@ export const inventorySchema = z
           expected("a mapping with root, source and target"),
         )
         .strict()
-        .refine((zk) => zk.source !== zk.target, {
-          message: "expected target to differ from source",
-          path: ["target"],
+        .superRefine((zk, ctx) => {
+          const sourceServers = new Set(zk.source.toLowerCase().split(","));
+          const shared = zk.target
+            .toLowerCase()
+            .split(",")
+            .filter((s) => sourceServers.has(s));
+          if (shared.length > 0) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["target"],
+              message: `expected an ensemble that shares no server with source; both name ${shared.join(", ")}`,
+              input: zk.target,
+            });
+          }
         }),
       meta_servers: z
         .array(metaServer, expected("a list of meta servers"))

@@ -2,9 +2,19 @@
  * Loads the YAML inventory, validates it with the schema in `inventory-schema.ts`, and reports
  * every problem at once with its file:line, key path, what was expected and what was found.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import {
+  type Document,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  visit,
+} from "yaml";
 import type { z } from "zod";
 import { parseDuration } from "./duration.ts";
 import { UsageError } from "./errors.ts";
@@ -31,6 +41,8 @@ export interface MetaControl {
   /** Exits 0 while the meta process runs. */
   status: Template;
   cwd?: string;
+  /** kind minos: the minos cluster config on this machine, switched together with config.ini. */
+  minosConfig?: string;
 }
 
 /** A validated inventory with defaults applied and durations in milliseconds. */
@@ -108,8 +120,9 @@ export function loadInventory(file: string): Inventory {
   const path = resolve(file);
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readCapped(path);
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(
       `Cannot read inventory ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
       {
@@ -118,6 +131,32 @@ export function loadInventory(file: string): Inventory {
     );
   }
   return parseInventory(text, path);
+}
+
+/** An inventory is a page or two of YAML; anything this large is the wrong file. */
+export const maxInventoryBytes = 1024 * 1024;
+
+/** Reads at most {@link maxInventoryBytes} (`/dev/zero` or a log passed by mistake never fills memory). */
+function readCapped(path: string): string {
+  const fd = openSync(path, "r");
+  try {
+    const buffer = Buffer.alloc(maxInventoryBytes + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length < buffer.length; length += n) {
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    }
+    if (length > maxInventoryBytes) {
+      throw new UsageError(
+        `Cannot use inventory ${path}: it is larger than ${maxInventoryBytes / 1024 / 1024} MiB`,
+        {
+          hint: "Pass the cluster's YAML inventory with -i FILE; config.example.yaml is a commented template.",
+        },
+      );
+    }
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -138,7 +177,9 @@ export function parseInventory(text: string, file: string): Inventory {
       })),
     );
   }
-  const result = inventorySchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
+  const result = inventorySchema.safeParse(toPlainData(doc, lineCounter, file), {
+    reportInput: true,
+  });
   if (!result.success) {
     const lineOf = (path: PropertyKey[]) => lineCounter.linePos(offsetOf(doc.contents, path)).line;
     throw new InventoryInvalid(
@@ -149,6 +190,29 @@ export function parseInventory(text: string, file: string): Inventory {
     );
   }
   return resolveInventory(result.data, file);
+}
+
+/** The document as data; aliases may expand to at most 100 nodes (no "billion laughs"). */
+function toPlainData(doc: Document, lineCounter: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    let offset = 0;
+    visit(doc, {
+      Alias(_, node) {
+        offset = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    throw new InventoryInvalid(file, [
+      {
+        line: lineCounter.linePos(offset).line,
+        path: "",
+        expected: "YAML whose aliases expand to a modest size",
+        found: (error as Error).message.split("\n")[0] as string,
+      },
+    ]);
+  }
 }
 
 function describeIssue(
@@ -285,7 +349,9 @@ const presets: Record<
   systemd: (c) => ({
     start: ["systemctl", "start", c.unit as string],
     stop: ["systemctl", "stop", c.unit as string],
-    status: ["systemctl", "is-active", "--quiet", c.unit as string],
+    // Exits 0 only while active (3 otherwise, as is-active) and also shows how the process
+    // ended and the tail of its journal: the evidence when a meta dies at start.
+    status: ["systemctl", "status", "--no-pager", "--full", "--lines=20", c.unit as string],
   }),
   supervisor: (c) => ({
     start: ["supervisorctl", "start", c.program as string],
@@ -329,6 +395,7 @@ function resolveMetaControl(raw: RawInventory["meta_control"]): MetaControl {
     stop: (raw.stop ?? base.stop) as Template,
     status: (raw.status ?? base.status) as Template,
     cwd: raw.cwd ?? base.cwd,
+    ...(raw.minos_config === undefined ? {} : { minosConfig: raw.minos_config }),
   };
 }
 
@@ -369,6 +436,17 @@ function resolveInventory(raw: RawInventory, file: string): Inventory {
     },
     stateDir: isAbsolute(stateDir) ? stateDir : join(dirname(file), stateDir),
   };
+}
+
+/**
+ * The line of a key in the inventory's file (1 when it cannot be found), for problems found after
+ * loading, such as two ensembles that resolve to the same server.
+ * @example lineOfKey(inv, ["zookeeper", "target"]) // 5
+ */
+export function lineOfKey(inventory: Inventory, path: PropertyKey[]): number {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(readCapped(inventory.file), { lineCounter });
+  return lineCounter.linePos(offsetOf(doc.contents, path)).line;
 }
 
 /** The meta list as the shell and `[meta_server] server_list` want it. */

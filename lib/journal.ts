@@ -8,6 +8,7 @@
  * directly rather than `lib/hosts`; `plan` and `check` never open a journal for writing.
  */
 import {
+  chmodSync,
   closeSync,
   existsSync,
   fsyncSync,
@@ -16,12 +17,13 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { PreconditionFailed, UsageError } from "./errors.ts";
+import { RunLock } from "./run-lock.ts";
 
 /** A migration method: upstream method 2 ("copy") or method 1 ("recover"). */
 export type Method = "copy" | "recover";
@@ -187,12 +189,15 @@ export class Journal {
     return this.data.steps[id]?.status === "done";
   }
 
-  /** Records that a step starts (again). */
-  start(id: string): void {
+  /**
+   * Records that a step starts (again): one more attempt.
+   * @param startedAt When it began, if earlier than now (its checks ran before the record).
+   */
+  start(id: string, startedAt?: Date): void {
     const previous = this.data.steps[id];
     this.data.steps[id] = {
       status: "started",
-      startedAt: now(),
+      startedAt: startedAt?.toISOString() ?? now(),
       attempts: (previous?.attempts ?? 0) + 1,
       evidence: previous?.evidence ?? [],
     };
@@ -257,7 +262,10 @@ export class Journal {
    */
   keepBackup(name: string, content: string | Uint8Array): string {
     const path = this.backupPath(name);
-    if (this.persist && !existsSync(path)) writeAtomically(path, content);
+    if (this.persist && !existsSync(path)) {
+      ensurePrivateDir(this.dir);
+      writeAtomically(path, content);
+    }
     this.data.backups[name] = path;
     this.save();
     return path;
@@ -270,19 +278,24 @@ export class Journal {
    */
   newBackupFile(name: string): string {
     const path = this.backupPath(name);
-    if (this.persist) mkdirSync(dirname(path), { recursive: true });
+    if (this.persist) {
+      ensurePrivateDir(this.dir);
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    }
     this.data.backups[name] = path;
     this.save();
     return path;
   }
 
   /**
-   * Takes the state dir's run lock, so a second concurrent run on the same cluster is refused.
-   * A lock left by a dead process on this host is taken over.
+   * Takes the state dir's run lock, so a second concurrent run with this state dir is refused.
+   * The lock dies with its process, however it ends, so a dead run's lock is never in the way.
    * @throws {PreconditionFailed} If another live process holds it.
    */
   lock(command: string): RunLock | undefined {
-    return this.persist ? RunLock.acquire(join(this.dir, "run.lock"), command) : undefined;
+    if (!this.persist) return undefined;
+    ensurePrivateDir(this.dir);
+    return RunLock.acquire(join(this.dir, "run.lock"), command);
   }
 
   private end(id: string, status: "done" | "failed", error?: string): void {
@@ -299,6 +312,7 @@ export class Journal {
   private save(): void {
     this.data.updatedAt = now();
     if (!this.persist) return;
+    ensurePrivateDir(this.dir);
     writeAtomically(this.file, `${JSON.stringify(this.data, null, 2)}\n`);
   }
 }
@@ -312,7 +326,7 @@ export function archiveJournal(dir: string): string {
   const file = join(dir, "journal.json");
   const data = JSON.parse(readFileSync(file, "utf8")) as JournalData;
   const into = join(dir, "history", `${data.createdAt.replace(/[:.]/g, "-")}-rolled-back`);
-  mkdirSync(into, { recursive: true });
+  mkdirSync(into, { recursive: true, mode: 0o700 });
   const backups = join(dir, "backups");
   if (existsSync(backups)) renameSync(backups, join(into, "backups"));
   for (const [name, path] of Object.entries(data.backups))
@@ -336,81 +350,29 @@ export function lastRolledBack(dir: string): { dir: string; data: JournalData } 
   return { dir: join(history, latest), data: JSON.parse(readFileSync(file, "utf8")) };
 }
 
-/** An exclusive lock file holding the owner's pid and host. */
-export class RunLock {
-  private released = false;
-  private readonly onExit = () => this.release();
-
-  private constructor(readonly file: string) {
-    process.on("exit", this.onExit);
-  }
-
-  /** @throws {PreconditionFailed} If a live process holds the lock. */
-  static acquire(file: string, command: string): RunLock {
-    mkdirSync(dirname(file), { recursive: true });
-    const owner = JSON.stringify({ pid: process.pid, host: hostname(), startedAt: now(), command });
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(file, "wx");
-        writeSync(fd, owner);
-        fsyncSync(fd);
-        closeSync(fd);
-        return new RunLock(file);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      }
-      const holder = readHolder(file);
-      if (holder && holder.host === hostname() && !isAlive(holder.pid)) {
-        unlinkSync(file); // the previous run died without releasing it
-        continue;
-      }
-      throw new PreconditionFailed(
-        `Cannot start as another run holds ${file}: pid ${holder?.pid ?? "?"} on ${holder?.host ?? "?"} since ${holder?.startedAt ?? "?"} (${holder?.command ?? "?"})`,
-        {
-          hint: "Wait for that run to finish, or stop it; a lock of a dead process on this host is taken over automatically.",
-        },
-      );
-    }
-    throw new PreconditionFailed(`Cannot take the run lock ${file}`);
-  }
-
-  /** Removes the lock file (idempotent). */
-  release(): void {
-    if (this.released) return;
-    this.released = true;
-    process.off("exit", this.onExit);
-    try {
-      unlinkSync(this.file);
-    } catch {
-      // already gone: nothing to release
-    }
-  }
-}
-
-function readHolder(
-  file: string,
-): { pid: number; host: string; startedAt: string; command: string } | undefined {
+/**
+ * The state dir holds config backups and evidence that may be secret (a meta's config.ini can be
+ * 0600): it is 0700 whoever created it, unless it is not ours to change (then its files, 0600,
+ * still are).
+ */
+function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if ((statSync(dir).mode & 0o077) === 0) return;
   try {
-    return JSON.parse(readFileSync(file, "utf8"));
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
+    chmodSync(dir, 0o700);
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") throw error;
   }
 }
 
-/** Writes a file so that readers see the old or the new content, never a torn one. */
+/**
+ * Writes a file so that readers see the old or the new content, never a torn one. The file is
+ * readable by its owner only (0600), as are the directories created for it (0700).
+ */
 export function writeAtomically(path: string, content: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temp, "w");
+  const fd = openSync(temp, "w", 0o600);
   try {
     writeSync(fd, typeof content === "string" ? Buffer.from(content) : content);
     fsyncSync(fd);

@@ -2,6 +2,7 @@
  * Log events are data: a union on `kind`, one human formatter per kind, and `--json` is one
  * `JSON.stringify` per line (NDJSON). Every part of the tool reports through a {@link Log}.
  */
+import { formatMs } from "./duration.ts";
 import { isVerboseZkEvent, type ZkEvent, zkFormatters } from "./zk/events.ts";
 
 /** Everything the tool reports while it works. */
@@ -33,6 +34,15 @@ export type Event =
       /** How long the leader stayed blind (copy method), when known. */
       blindMs?: number;
     }
+  | {
+      kind: "wait";
+      /** The condition waited for, e.g. "the cluster healthy on the target ensemble". */
+      what: string;
+      elapsedMs: number;
+      timeoutMs: number;
+      /** What is still missing, as the last probe saw it. */
+      evidence: string;
+    }
   | { kind: "info"; message: string }
   | { kind: "warn"; message: string }
   | ZkEvent;
@@ -60,6 +70,8 @@ const formatters: Formatters = {
       ...steps,
     ].join("\n");
   },
+  wait: (e) =>
+    `  still waiting for ${e.what} (${formatMs(e.elapsedMs)} of ${formatMs(e.timeoutMs)}): ${e.evidence}`,
   info: (e) => e.message,
   warn: (e) => `warning: ${e.message}`,
   ...zkFormatters,

@@ -34,17 +34,36 @@ export function metaCommand(inventory: Inventory, meta: MetaServer, action: Meta
   return control.cwd ? { argv, cwd: control.cwd, timeoutMs } : { argv, timeoutMs };
 }
 
+/** What the meta's status command said: running when it exits 0, and its output as evidence. */
+export interface MetaStatus {
+  running: boolean;
+  output: Output;
+}
+
+/**
+ * Runs the meta's status command (read-only). Its output — for `systemctl status`, the sandbox or
+ * minos the state, how the process ended and the tail of its log — explains a meta that died.
+ * @throws {Error} If the status command itself timed out.
+ */
+export async function metaStatus(
+  hosts: Hosts,
+  inventory: Inventory,
+  meta: MetaServer,
+): Promise<MetaStatus> {
+  const out = await hosts.observe(meta.host, metaCommand(inventory, meta, "status"), {
+    nothrow: true,
+  });
+  if (out.timedOut) throw new Error(`status of meta ${meta.address} timed out: ${out.line}`);
+  return { running: out.exitCode === 0, output: out };
+}
+
 /** True when the meta's status command exits 0 (its process runs). */
 export async function isMetaRunning(
   hosts: Hosts,
   inventory: Inventory,
   meta: MetaServer,
 ): Promise<boolean> {
-  const out = await hosts.observe(meta.host, metaCommand(inventory, meta, "status"), {
-    nothrow: true,
-  });
-  if (out.timedOut) throw new Error(`status of meta ${meta.address} timed out: ${out.line}`);
-  return out.exitCode === 0;
+  return (await metaStatus(hosts, inventory, meta)).running;
 }
 
 /** Runs the meta's stop command (a change: printed under dry-run). */

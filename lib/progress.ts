@@ -46,16 +46,25 @@ export function withProgressBar(log: Log, options: ProgressOptions = {}): Progre
 
 /**
  * One progress line: phase, bar, counts and percentage (a counter alone when the total is unknown).
+ * It always fits in `columns - 1` characters: a line that reaches the last column wraps, and every
+ * redraw would then leave a line behind. A narrow terminal gets a shorter bar, or none.
  * @example renderBar({ kind: "zk-progress", ensemble: "source", phase: "read", done: 5, total: 10 }, 60)
  */
 export function renderBar(event: Extract<Event, { kind: "zk-progress" }>, columns: number): string {
+  const room = Math.max(1, columns - 1);
   const label = `${event.phase} ${event.ensemble}`.padEnd(14);
   const count = event.total
     ? `${event.done.toLocaleString("en-US")}/${event.total.toLocaleString("en-US")}`
     : event.done.toLocaleString("en-US");
-  if (!event.total) return `${label} ${count} znodes`;
+  if (!event.total) return `${label} ${count} znodes`.slice(0, room);
   const ratio = Math.min(1, event.done / event.total);
-  const width = Math.max(10, Math.min(40, columns - label.length - count.length - 10));
+  const tail = ` ${count} ${Math.floor(ratio * 100)}%`;
+  const preferred = Math.max(10, Math.min(40, columns - label.length - count.length - 10));
+  const width = Math.min(preferred, room - label.length - 1 - tail.length);
+  if (width < 5) {
+    const short = `${label.trimEnd()}${tail}`;
+    return (short.length <= room ? short : tail.trim()).slice(0, room);
+  }
   const filled = Math.round(ratio * width);
-  return `${label} ${"█".repeat(filled)}${"░".repeat(width - filled)} ${count} ${Math.floor(ratio * 100)}%`;
+  return `${label} ${"█".repeat(filled)}${"░".repeat(width - filled)}${tail}`;
 }

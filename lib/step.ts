@@ -43,13 +43,19 @@ export interface Step<C extends StepContext = StepContext> {
 export type StepOutcome = "ran" | "verified" | "planned";
 
 /** Options of {@link runStep}. */
-export interface RunStepOptions {
+export interface RunStepOptions<C extends StepContext = StepContext> {
   /**
    * A later step already finished, so this step's postconditions may legitimately no longer hold
    * (followers stopped by step 1 are started again by step 6): trust the journal.
    * @default false
    */
   superseded?: boolean;
+  /**
+   * The destructive steps to confirm before this step changes anything: `runSteps` asks every
+   * question of the run at its first change, so nobody waits for a human while the leader is
+   * blind. @default this step, when it is destructive
+   */
+  questions?: Step<C>[];
 }
 
 /**
@@ -62,7 +68,7 @@ export interface RunStepOptions {
 export async function runStep<C extends StepContext>(
   step: Step<C>,
   ctx: C,
-  options: RunStepOptions = {},
+  options: RunStepOptions<C> = {},
 ): Promise<StepOutcome> {
   if (ctx.dryRun) return planStep(step, ctx);
   const { journal, log } = ctx;
@@ -85,10 +91,12 @@ export async function runStep<C extends StepContext>(
     return "verified";
   }
   log({ kind: "step", id: step.id, title: step.title, state: "start" });
-  journal.start(step.id);
   const started = performance.now();
-  const unmet = await evaluate(step, ctx, step.preconditions, "pre");
+  const pre = await observeChecks(step, ctx, step.preconditions, "pre");
+  const unmet = pre.filter((c) => !c.ok);
   if (unmet.length > 0) {
+    journal.start(step.id);
+    recordEvidence(ctx, step, "pre", pre);
     const reason = unmet.map((c) => `${c.title}: ${c.evidence}`).join("; ");
     journal.fail(step.id, `precondition not met: ${reason}`);
     throw new PreconditionFailed(
@@ -98,7 +106,11 @@ export async function runStep<C extends StepContext>(
       },
     );
   }
-  if (step.destructive) await confirm(step, ctx);
+  // Time at a prompt is the operator's, not the step's; declining leaves no attempt behind.
+  const promptMs = await confirm(step, options.questions ?? (step.destructive ? [step] : []), ctx);
+  const elapsed = () => Math.round(performance.now() - started - promptMs);
+  journal.start(step.id, new Date(Date.now() - elapsed()));
+  recordEvidence(ctx, step, "pre", pre);
   try {
     await step.run(ctx);
   } catch (error) {
@@ -108,7 +120,7 @@ export async function runStep<C extends StepContext>(
       id: step.id,
       title: step.title,
       state: "failed",
-      durationMs: Math.round(performance.now() - started),
+      durationMs: elapsed(),
     });
     throw error;
   }
@@ -126,13 +138,15 @@ export async function runStep<C extends StepContext>(
     id: step.id,
     title: step.title,
     state: "done",
-    durationMs: Math.round(performance.now() - started),
+    durationMs: elapsed(),
   });
   return "ran";
 }
 
 /**
  * Runs a runbook in order: each step unless a later one is already done (then it is trusted).
+ * Every question of the run (its destructive steps still to run) is asked at its first change,
+ * after that step's preconditions hold and before it acts.
  * @returns The outcome of each step, by id.
  */
 export async function runSteps<C extends StepContext>(
@@ -140,9 +154,11 @@ export async function runSteps<C extends StepContext>(
   ctx: C,
 ): Promise<Record<string, StepOutcome>> {
   const outcomes: Record<string, StepOutcome> = {};
+  let questions = steps.filter((s) => s.destructive && !ctx.journal.isDone(s.id));
   for (const [index, step] of steps.entries()) {
     const superseded = steps.slice(index + 1).some((later) => ctx.journal.isDone(later.id));
-    outcomes[step.id] = await runStep(step, ctx, { superseded });
+    outcomes[step.id] = await runStep(step, ctx, { superseded, questions });
+    if (outcomes[step.id] === "ran") questions = [];
   }
   return outcomes;
 }
@@ -177,9 +193,29 @@ async function evaluate<C extends StepContext>(
   step: Step<C>,
   ctx: C,
   checks: Check<C>[],
-  phase: "pre" | "post" | "verify",
+  phase: "post" | "verify",
 ) {
-  const failed: { title: string; evidence: string }[] = [];
+  const seen = await observeChecks(step, ctx, checks, phase);
+  if (phase !== "verify" || ctx.journal.step(step.id)?.status === "started")
+    recordEvidence(ctx, step, phase, seen);
+  return seen.filter((c) => !c.ok);
+}
+
+/** What one check saw. */
+interface Seen {
+  title: string;
+  ok: boolean;
+  evidence: string;
+}
+
+/** Evaluates checks and logs each; an error while observing is a failed check. */
+async function observeChecks<C extends StepContext>(
+  step: Step<C>,
+  ctx: C,
+  checks: Check<C>[],
+  phase: "pre" | "post" | "verify",
+): Promise<Seen[]> {
+  const seen: Seen[] = [];
   for (const check of checks) {
     let observation: Observation;
     try {
@@ -198,35 +234,55 @@ async function evaluate<C extends StepContext>(
       ok: observation.ok,
       evidence: observation.evidence,
     });
-    if (phase !== "verify" || ctx.journal.step(step.id)?.status === "started") {
-      ctx.journal.addEvidence(step.id, {
-        phase,
-        title: check.title,
-        ok: observation.ok,
-        evidence: observation.evidence,
-      });
-    }
-    if (!observation.ok) failed.push({ title: check.title, evidence: observation.evidence });
+    seen.push({ title: check.title, ok: observation.ok, evidence: observation.evidence });
   }
-  return failed;
+  return seen;
 }
 
-async function confirm<C extends StepContext>(step: Step<C>, ctx: C): Promise<void> {
-  if (ctx.yes) return;
+function recordEvidence<C extends StepContext>(
+  ctx: C,
+  step: Step<C>,
+  phase: "pre" | "post" | "verify",
+  seen: Seen[],
+): void {
+  for (const entry of seen) ctx.journal.addEvidence(step.id, { phase, ...entry });
+}
+
+/**
+ * Asks every question before `step` acts, stopping at the first "no" (nothing changed, nothing
+ * recorded). Without a TTY and without `--yes` a destructive run is refused.
+ * @returns The time spent at the prompt, in ms.
+ */
+async function confirm<C extends StepContext>(
+  step: Step<C>,
+  questions: Step<C>[],
+  ctx: C,
+): Promise<number> {
+  if (ctx.yes || questions.length === 0) return 0;
   const ask = ctx.ask ?? (process.stdin.isTTY ? askOnTty : undefined);
+  const first = questions[0] as Step<C>;
   if (!ask) {
     throw new PreconditionFailed(
-      `Cannot run ${step.id} (${step.title}) without confirmation: stdin is not a terminal`,
-      {
-        hint: "Pass --yes to run destructive steps unattended.",
-      },
+      `Cannot run ${first.id} (${first.title}) without confirmation: stdin is not a terminal`,
+      { hint: "Pass --yes to run destructive steps unattended." },
     );
   }
-  if (!(await ask(`${step.id}: ${step.title}. Proceed? [y/N] `))) {
-    throw new PreconditionFailed(`Stopped before ${step.id}: not confirmed`, {
-      hint: "Nothing was changed by this step; run again when ready.",
+  const asking = performance.now();
+  if (questions.length > 1) {
+    ctx.log({
+      kind: "info",
+      message: `${questions.length} steps of this run need your confirmation; all are asked now, before anything changes.`,
     });
   }
+  for (const question of questions) {
+    if (!(await ask(`${question.id}: ${question.title}. Proceed? [y/N] `))) {
+      const which = question === step ? "" : ` ${question.id}`;
+      throw new PreconditionFailed(`Stopped before ${step.id}:${which} not confirmed`, {
+        hint: "Nothing was changed and no attempt was recorded; run again when ready (or with --yes).",
+      });
+    }
+  }
+  return performance.now() - asking;
 }
 
 /** Asks a yes/no question on the terminal (stderr); anything but y/yes is no. */
@@ -239,8 +295,12 @@ export async function askOnTty(question: string): Promise<boolean> {
   }
 }
 
+/** How often a long wait says what it still misses. */
+const waitProgressEveryMs = 5_000;
+
 /**
- * Waits for a condition; under `--dry-run` it only says what it would wait for.
+ * Waits for a condition; under `--dry-run` it only says what it would wait for. Every few
+ * seconds it logs what is still missing, so a long wait is never silent.
  * @example await waitUntil(ctx, () => clusterIsHealthy(ctx), ctx.inventory.timeouts.healthyMs, "the cluster healthy");
  */
 export async function waitUntil(
@@ -253,5 +313,15 @@ export async function waitUntil(
     ctx.log({ kind: "info", message: `  would wait until ${what} (up to ${formatMs(timeoutMs)})` });
     return undefined;
   }
-  return waitFor(probe, timeoutMs, { what });
+  const started = Date.now();
+  let reported = started;
+  return waitFor(probe, timeoutMs, {
+    what,
+    onObservation: (seen) => {
+      const now = Date.now();
+      if (seen.ok || now - reported < waitProgressEveryMs) return;
+      reported = now;
+      ctx.log({ kind: "wait", what, elapsedMs: now - started, timeoutMs, evidence: seen.evidence });
+    },
+  });
 }

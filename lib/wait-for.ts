@@ -10,6 +10,8 @@ export interface Observation {
   ok: boolean;
   /** What was seen, for the journal and for the timeout message. */
   evidence: string;
+  /** Waiting longer cannot help (e.g. the process we wait for exited): fail now with this. */
+  giveUp?: Error;
 }
 
 /** Options of {@link waitFor}. */
@@ -39,7 +41,8 @@ export class WaitTimedOut extends ActionFailed {
 
 /**
  * Polls `probe` until it reports `ok`, or throws {@link WaitTimedOut} after `timeoutMs`. A probe
- * that throws counts as "not yet" (the error is kept as the timeout's cause).
+ * that throws counts as "not yet" (the error is kept as the timeout's cause); one that reports
+ * `giveUp` ends the wait at once with that error.
  * @example
  * await waitFor(() => replicasAre("INACTIVE"), 44_000, { what: "every replica server INACTIVE" });
  */
@@ -58,15 +61,18 @@ export async function waitFor(
       lastError = undefined;
       options.onObservation?.(last);
       if (last.ok) return last;
+      if (last.giveUp) break;
     } catch (error) {
       lastError = error;
       last = {
         ok: false,
         evidence: error instanceof Error ? (error.message.split("\n")[0] as string) : String(error),
       };
+      options.onObservation?.(last);
     }
     if (Date.now() + interval > deadline)
       throw new WaitTimedOut(options.what, timeoutMs, last, lastError);
     await Bun.sleep(interval);
   }
+  throw last.giveUp;
 }

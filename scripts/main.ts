@@ -5,14 +5,10 @@
  * once: the message, the hint and every cause are printed, and the exit code comes from the error.
  */
 import { Command, CommanderError, Option } from "commander";
-import { describeError, ExitCode } from "../lib/errors.ts";
+import { endCommand } from "../lib/command-result.ts";
+import { ExitCode, UsageError } from "../lib/errors.ts";
 import packageJson from "../package.json" with { type: "json" };
 
-// A bastion's cron or `env -i` may give us no PATH; the commands we start still need one.
-process.env.PATH ||= "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-// With SHLVL unset and stdin a socket (Bun's child stdio), bash believes rshd started it and
-// sources ~/.bashrc into every command we run; a bastion's .bashrc must not leak into them.
-process.env.SHLVL ||= "1";
 // `run … | head` or a closed pager must not abort a migration half-way through a step: once
 // stdout is gone we keep working silently (the journal still records everything).
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -221,23 +217,30 @@ zkOptions(
   (await import("./commands/zk.ts")).zkRmr(src, withGlobals(command)),
 );
 
+/** Whether the subcommand about to run was given `--json` (it then ends with a result event). */
+let json = false;
+program.hook("preAction", (_program, action) => {
+  json = action.opts().json === true;
+});
+
 /** Runs the program; returns the exit code. */
 async function main(argv: string[]): Promise<number> {
+  const verbose = () => program.opts().verbose === true;
   try {
     await program.parseAsync(argv);
-    return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
+    const exitCode = typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
+    return endCommand({ exitCode, json, verbose: verbose() });
   } catch (error) {
-    return report(error, program.opts().verbose === true);
+    if (error instanceof CommanderError) {
+      // --help and --version end here too. Commander printed a usage error already; cron
+      // asking for --json still gets it as the result event.
+      if (error.exitCode === 0) return ExitCode.ok;
+      if (!json && !argv.includes("--json")) return ExitCode.usage;
+      const usage = new UsageError(error.message.replace(/^error: /, ""));
+      return endCommand({ error: usage, exitCode: ExitCode.usage, json: true, verbose: false });
+    }
+    return endCommand({ error, exitCode: ExitCode.failed, json, verbose: verbose() });
   }
-}
-
-function report(error: unknown, verbose: boolean): number {
-  if (error instanceof CommanderError) {
-    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-  }
-  const { text, exitCode } = describeError(error, verbose);
-  process.stderr.write(text);
-  return exitCode;
 }
 
 process.exitCode = await main(process.argv);

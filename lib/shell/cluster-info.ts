@@ -5,6 +5,7 @@
  */
 import { ShellOutputUnexpected } from "./errors.ts";
 import {
+  failedLine,
   failOn,
   field,
   peekJson,
@@ -56,7 +57,7 @@ export function clusterInfoCommand(options: { json?: boolean } = {}): ShellComma
     change: false,
     read: ({ out }) => {
       rejectRefusal(out, command);
-      failOn(out, command, [/^get cluster info failed, error=(\w+)$/]);
+      failOn(out, command, [failedLine("get cluster info")]);
       const json = peekJson(out, command);
       if (json) {
         out.index += json.lineCount;

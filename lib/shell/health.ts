@@ -5,6 +5,7 @@
  */
 import type { Inventory } from "../inventory.ts";
 import { type ClusterInfo, clusterInfoCommand, type MetaLevel } from "./cluster-info.ts";
+import { HostIdentities, type Resolve } from "./identity.ts";
 import { type NodeList, nodesCommand, type TableList, tablesCommand } from "./listings.ts";
 import { getMetaLevelCommand, type StoredMetaLevel } from "./meta.ts";
 import type { PegasusShell, Settled } from "./pegasus-shell.ts";
@@ -29,6 +30,11 @@ export interface HealthObservation {
   nodes: Settled<NodeList>;
   tables: Settled<TableList>;
   metaLevel?: Settled<StoredMetaLevel>;
+  /**
+   * What the hosts seen resolve to, so a 2.6 `host:port` matches an inventory `ip:port`; without
+   * it, addresses match only when written alike.
+   */
+  identities?: HostIdentities;
 }
 
 /** One checked condition. */
@@ -65,18 +71,42 @@ export function expectationsFor(
   };
 }
 
+/** Options of {@link observeHealth}. */
+export interface ObserveHealthOptions {
+  /** Their hosts are resolved too, so they can be matched with what the shell printed. */
+  expected?: HealthExpectations;
+  /** @default systemResolve */
+  resolve?: Resolve;
+}
+
 /**
- * Runs the four health commands in one shell process.
- * @example const report = evaluateHealth(await observeHealth(ctx.shell), expected);
+ * Runs the four health commands in one shell process, then resolves every host they and
+ * `expected` name. A command that printed its error line is a failed condition, not an exception.
+ * @example const report = evaluateHealth(await observeHealth(ctx.shell, { expected }), expected);
  */
-export async function observeHealth(shell: PegasusShell): Promise<HealthObservation> {
+export async function observeHealth(
+  shell: PegasusShell,
+  options: ObserveHealthOptions = {},
+): Promise<HealthObservation> {
   const [clusterInfo, nodes, tables, metaLevel] = await shell.observeSettled([
     clusterInfoCommand(),
     nodesCommand(),
     tablesCommand(),
     getMetaLevelCommand(),
   ]);
-  return { clusterInfo, nodes, tables, metaLevel };
+  const seen = [
+    ...(clusterInfo.ok
+      ? [...clusterInfo.value.metaServers, clusterInfo.value.primaryMetaServer]
+      : []),
+    ...(clusterInfo.ok ? [clusterInfo.value.zookeeperHosts] : []),
+    ...(nodes.ok ? nodes.value.nodes.map((n) => n.address) : []),
+  ];
+  const { expected } = options;
+  const wanted = expected
+    ? [expected.zookeeperHosts, ...expected.metaServers, ...(expected.baseline?.nodes ?? [])]
+    : [];
+  const identities = await HostIdentities.resolve([...seen, ...wanted], options.resolve);
+  return { clusterInfo, nodes, tables, metaLevel, identities };
 }
 
 /**
@@ -90,6 +120,7 @@ export function evaluateHealth(
   expected: HealthExpectations,
 ): HealthReport {
   const level = expected.level ?? "steady";
+  const ids = observed.identities ?? new HostIdentities();
   const conditions: HealthCondition[] = [];
   const add = (id: string, ok: boolean, evidence: string) => conditions.push({ id, ok, evidence });
 
@@ -98,7 +129,7 @@ export function evaluateHealth(
     const hosts = info.zookeeperHosts;
     add(
       "leaderUsesExpectedZooKeeper",
-      sameEnsemble(hosts, expected.zookeeperHosts),
+      ids.sameEnsemble(hosts, expected.zookeeperHosts),
       `zookeeper_hosts = ${hosts} (expected ${expected.zookeeperHosts})`,
     );
     add(
@@ -108,12 +139,12 @@ export function evaluateHealth(
     );
     add(
       "metaServersAreExpected",
-      sameSet(info.metaServers, expected.metaServers),
+      ids.sameEndpoints(info.metaServers, expected.metaServers),
       `meta_servers = ${info.metaServers.join(",")} (expected ${expected.metaServers.join(",")})`,
     );
     add(
       "primaryMetaIsKnown",
-      expected.metaServers.includes(info.primaryMetaServer),
+      expected.metaServers.some((m) => ids.sameEndpoint(m, info.primaryMetaServer)),
       `primary_meta_server = ${info.primaryMetaServer || "(none)"}`,
     );
     const frozen =
@@ -149,8 +180,8 @@ export function evaluateHealth(
       const addresses = nodes.nodes.map((n) => n.address);
       add(
         "nodeSetUnchanged",
-        sameSet(addresses, expected.baseline.nodes),
-        difference("nodes", addresses, expected.baseline.nodes),
+        ids.sameEndpoints(addresses, expected.baseline.nodes),
+        difference("nodes", addresses, expected.baseline.nodes, ids),
       );
     }
   }
@@ -205,30 +236,11 @@ function answer<T>(
   return null;
 }
 
-/** Two ZooKeeper connect strings name the same servers (in any order) and the same chroot. */
-function sameEnsemble(a: string, b: string): boolean {
-  const parse = (s: string) => {
-    const slash = s.indexOf("/");
-    const hosts = (slash < 0 ? s : s.slice(0, slash)).split(",").map((h) => h.trim().toLowerCase());
-    return {
-      hosts: hosts.filter((h) => h !== ""),
-      chroot: slash < 0 ? "" : s.slice(slash).replace(/\/$/, ""),
-    };
-  };
-  const x = parse(a);
-  const y = parse(b);
-  return x.chroot === y.chroot && sameSet(x.hosts, y.hosts);
-}
-
-function sameSet(a: string[], b: string[]): boolean {
-  const left = new Set(a);
-  const right = new Set(b);
-  return left.size === right.size && [...left].every((x) => right.has(x));
-}
-
-function difference(what: string, now: string[], before: string[]): string {
-  const missing = before.filter((x) => !now.includes(x));
-  const added = now.filter((x) => !before.includes(x));
+/** What was lost and gained; node addresses match by identity, table names as written. */
+function difference(what: string, now: string[], before: string[], ids?: HostIdentities): string {
+  const same = (a: string, b: string) => (ids ? ids.sameEndpoint(a, b) : a === b);
+  const missing = before.filter((x) => !now.some((y) => same(x, y)));
+  const added = now.filter((x) => !before.some((y) => same(x, y)));
   const parts = [`${now.length} ${what} now, ${before.length} before`];
   if (missing.length > 0) parts.push(`missing: ${missing.join(", ")}`);
   if (added.length > 0) parts.push(`new: ${added.join(", ")}`);

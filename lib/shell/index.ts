@@ -5,6 +5,7 @@
 export * from "./cluster-info.ts";
 export * from "./errors.ts";
 export * from "./health.ts";
+export * from "./identity.ts";
 export * from "./listings.ts";
 export * from "./meta.ts";
 export type { CommandOutput, ShellCommand, ShellVersion } from "./output.ts";

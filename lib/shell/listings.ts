@@ -6,6 +6,7 @@
  */
 import { ShellOutputUnexpected } from "./errors.ts";
 import {
+  failedLine,
   failOn,
   field,
   integer,
@@ -98,9 +99,9 @@ export function nodesCommand(
     read: ({ out }) => {
       rejectRefusal(out, command);
       failOn(out, command, [
-        /^list nodes failed, error=(\w+)$/,
-        /^list apps failed, error=(\w+)$/,
-        /^list app \S+ failed, error=(\w+)$/,
+        failedLine("list nodes"),
+        failedLine("list apps"),
+        failedLine("list app \\S+"),
       ]);
       const sections = readSections(out, command, order, "details");
       const nodes = sections.main.map((row) => ({
@@ -132,6 +133,7 @@ export function tablesCommand(
     options.json === false ? "" : " -j",
   ];
   const command = `ls${flags.join("")}`;
+  const detailed = options.detailed !== false;
   const order: [string, TableKind][] = [
     ["general_info", "columns"],
     ["healthy_info", "columns"],
@@ -142,24 +144,48 @@ export function tablesCommand(
     change: false,
     read: ({ out }) => {
       rejectRefusal(out, command);
-      failOn(out, command, [/^list apps failed, error=(\w+)$/]);
+      failOn(out, command, [failedLine("list apps")]);
       const sections = readSections(out, command, order, "general_info");
-      const health = sections.rows.healthy_info?.map((row) => ({
-        appId: integer(row.app_id, "app_id", command),
-        name: field(row, "app_name", command),
-        partitionCount: integer(row.partition_count, "partition_count", command),
-        fullyHealthy: integer(row.fully_healthy, "fully_healthy", command),
-        unhealthy: integer(row.unhealthy, "unhealthy", command),
-        writeUnhealthy: integer(row.write_unhealthy, "write_unhealthy", command),
-        readUnhealthy: integer(row.read_unhealthy, "read_unhealthy", command),
-      }));
+      const tables = sections.main.map((row) => tableRow(row, command));
+      const health = (sections.rows.healthy_info ?? noHealthTable(tables, detailed, command))?.map(
+        (row) => ({
+          appId: integer(row.app_id, "app_id", command),
+          name: field(row, "app_name", command),
+          partitionCount: integer(row.partition_count, "partition_count", command),
+          fullyHealthy: integer(row.fully_healthy, "fully_healthy", command),
+          unhealthy: integer(row.unhealthy, "unhealthy", command),
+          writeUnhealthy: integer(row.write_unhealthy, "write_unhealthy", command),
+          readUnhealthy: integer(row.read_unhealthy, "read_unhealthy", command),
+        }),
+      );
       return {
-        tables: sections.main.map((row) => tableRow(row, command)),
+        tables,
         ...(health ? { health } : {}),
         summary: counts(sections.values.summary ?? {}, command),
       };
     },
   };
+}
+
+/**
+ * `ls -d` prints `[healthy_info]` only when some table is AVAILABLE (`replication_ddl_client.cpp`,
+ * `list_apps`: `if (detailed && available_app_count > 0)`, at v2.4.0, v2.5.0 and master), so
+ * without one there is no partition to be unhealthy: no rows. Without `-d`, no health at all.
+ * @throws {ShellOutputUnexpected} If `-d` printed no `[healthy_info]` although a table is AVAILABLE.
+ */
+function noHealthTable(
+  tables: TableRow[],
+  detailed: boolean,
+  command: string,
+): Record<string, string>[] | undefined {
+  if (!detailed) return undefined;
+  const available = tables.filter((t) => t.status === "AVAILABLE");
+  if (available.length === 0) return [];
+  throw new ShellOutputUnexpected(
+    command,
+    "[healthy_info] for the AVAILABLE tables",
+    available.map((t) => t.name).join(", "),
+  );
 }
 
 /** Both forms reduced to: rows of each column table, values of each key/value table. */

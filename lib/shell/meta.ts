@@ -46,6 +46,13 @@ export function getMetaLevelCommand(): ShellCommand<StoredMetaLevel> {
 }
 
 /**
+ * A level `set_meta_level` does not know, on stderr: `parse X as meta function level failed`
+ * (v2.4.0/v2.5.0 `rebalance.cpp` `set_meta_level`, `verify_logged` = `fprintf(stderr, …)`), on
+ * 2.6 `ERROR: ` in bold red (`SHELL_PRINT_AND_RETURN_FALSE_IF_NOT`); then `USAGE:` on stdout.
+ */
+export const badLevelLine = /^(?:ERROR: )?parse .* as meta function level failed$/;
+
+/**
  * `set_meta_level <level>`; success is `control meta level ok, the old level is fl_…`.
  * @example await shell.change(setMetaLevelCommand("blind"))
  */
@@ -54,8 +61,8 @@ export function setMetaLevelCommand(target: MetaLevel): ShellCommand<MetaLevelCh
   return {
     lines: [command],
     change: true,
-    read: ({ out }) => {
-      const parse = out.take(/^parse .* as meta function level failed$/);
+    read: ({ out, err }) => {
+      const parse = err.take(badLevelLine);
       rejectRefusal(out, command, parse ? [parse[0]] : []);
       if (parse) throw new ShellCommandRejected(command, [parse[0]]);
       failOn(out, command, [/^control meta level got error (\w+)$/]);
@@ -187,13 +194,7 @@ export function recoverCommand(
       if (!outcome)
         throw new ShellOutputUnexpected(command, "Recover result: ERR_…", out.upcoming());
       result.result = outcome[1] as string;
-      if (out.take(new RegExp(`^${rule}$`))) {
-        for (let line = out.next(); line !== rule; line = out.next()) {
-          if (line === undefined)
-            throw new ShellOutputUnexpected(command, "the end of the hint block", "");
-          result.hints.push(parseHint(line));
-        }
-      }
+      if (out.take(new RegExp(`^${rule}$`))) result.hints = readHintBlock(out, command);
       out.take(/^recover complete with err = \w+$/);
       if (result.result !== "ERR_OK") throw new RecoverFailed(command, outcome[0], result);
       return result;
@@ -230,6 +231,28 @@ function readRecoverHeader(out: LineCursor, command: string, duplicates: string[
     hints: [],
   };
 }
+
+/**
+ * The hint lines up to the closing rule. On 2.6 the bad-node hints end without a newline
+ * (master `server_state.cpp`, `sync_apps_from_replica_nodes`: `fmt::format(…)` with no `\n`,
+ * where v2.5.0 ended each with `std::endl`), so a bad-node hint runs into the next hint or into
+ * the closing `=====` on the same line; this splits them apart again.
+ */
+function readHintBlock(out: LineCursor, command: string): RecoverHint[] {
+  const hints: RecoverHint[] = [];
+  for (let line = out.next(); line !== rule; line = out.next()) {
+    if (line === undefined)
+      throw new ShellOutputUnexpected(command, "the end of the hint block", "");
+    const closed = line.endsWith(rule);
+    const text = closed ? line.slice(0, -rule.length) : line;
+    for (const piece of text.split(hintStart)) if (piece !== "") hints.push(parseHint(piece));
+    if (closed) break;
+  }
+  return hints;
+}
+
+/** Where a hint begins inside a line that holds several (2.6). */
+const hintStart = /(?<=.)(?=(?:ERROR|WARNING): (?:collect app |partition\(|app\())/;
 
 /** Types one hint line; a line of unknown shape is kept whole as `other`. */
 function parseHint(line: string): RecoverHint {

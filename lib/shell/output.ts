@@ -35,9 +35,22 @@ export class LineCursor {
   }
 }
 
-/** Splits process output into lines, dropping the empty string after a final newline. */
+/**
+ * ANSI SGR sequences. 2.6 prints errors with `fmt::print(stderr, bold | fg(red), "ERROR: {}\n")`
+ * (`command_helper.h`, `SHELL_PRINTLN_ERROR`), whose reset comes after the newline, at the start
+ * of the next line.
+ */
+const ansiStyle = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
+/**
+ * Splits process output into lines, dropping the empty string after a final newline and the
+ * colour codes 2.6 wraps its messages in.
+ */
 export function outputLines(text: string): string[] {
-  const lines = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+  const lines = text
+    .replace(ansiStyle, "")
+    .split("\n")
+    .map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
   if (lines.at(-1) === "") lines.pop();
   return lines;
 }
@@ -252,8 +265,19 @@ export interface ShellCommand<T> {
 }
 
 /**
+ * The shell's `<what> failed, error=ERR_X` line. On 2.6 an `error_s` prints as `ERR_X: message`
+ * (`utils/errors.h`, `error_s::description`), e.g. `list apps failed, error=ERR_TIMEOUT: request
+ * meta failed: task=RPC_CM_LIST_APPS, error=ERR_TIMEOUT` (`replication_ddl_client.h`,
+ * `request_meta_and_wait_response`), so the message is optional. Group 1 is the code.
+ * @example failedLine("list apps") // matches "list apps failed, error=ERR_TIMEOUT: request meta failed: …"
+ */
+export function failedLine(what: string): RegExp {
+  return new RegExp(`^${what} failed, error=(\\w+)(?:: .*)?$`);
+}
+
+/**
  * Throws a failure line at the cursor if it matches one of `patterns` (group 1 = the `ERR_…` code).
- * @example failOn(out, "ls -d -j", [/^list apps failed, error=(\w+)$/])
+ * @example failOn(out, "ls -d -j", [failedLine("list apps")])
  */
 export function failOn(out: LineCursor, command: string, patterns: RegExp[]): void {
   for (const pattern of patterns) {

@@ -20,6 +20,7 @@ import {
 } from "./errors.ts";
 import { nodesCommand, tablesCommand } from "./listings.ts";
 import {
+  badLevelLine,
   getMetaLevelCommand,
   type RecoverOptions,
   recoverArgumentErrors,
@@ -68,7 +69,7 @@ export interface ShellTranscript {
   stderrNoise: string[];
 }
 
-const knownStderr = [...serverStderr, ...recoverArgumentErrors];
+const knownStderr = [...serverStderr, ...recoverArgumentErrors, badLevelLine];
 
 /**
  * Splits one shell process's stdout and stderr into per-command results, in order. Pure.

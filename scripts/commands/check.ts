@@ -2,11 +2,14 @@
  * `check -i FILE --method copy [--json]`: the read-only preflight cron and CI run every day.
  * Exit 0 when the migration could start now, 3 naming every failed check, 2 for a bad inventory.
  */
-import { ExitCode } from "../../lib/errors.ts";
+import { PreconditionFailed } from "../../lib/errors.ts";
 import type { Check } from "../../lib/step.ts";
 import { everyConfigPointsAt, everyNodeAlive, shellNamesTheCluster } from "../runbook/checks.ts";
 import { closeContext, createContext, type MigrationContext } from "../runbook/context.ts";
+import { credentialsCoverTheCopy } from "../runbook/credential-checks.ts";
+import { ensemblesAreDistinct } from "../runbook/ensemble-checks.ts";
 import { runbookOf } from "../runbook/methods.ts";
+import { minosConfigAgrees } from "../runbook/minos-configs.ts";
 import { ensembleReachable, sourceRootPresent, targetRootIsFree } from "../runbook/tree-checks.ts";
 
 /** Options of `check`. */
@@ -21,11 +24,14 @@ export interface CheckOptions {
 export const preflight: Check<MigrationContext>[] = [
   ensembleReachable("source"),
   ensembleReachable("target"),
+  ensemblesAreDistinct,
   sourceRootPresent,
   targetRootIsFree,
+  credentialsCoverTheCopy,
   shellNamesTheCluster("source"),
   everyNodeAlive,
   everyConfigPointsAt("source"),
+  minosConfigAgrees,
 ];
 
 /** Evaluates every preflight check (none stops the others) and sets the exit code. */
@@ -64,11 +70,11 @@ export async function check(options: CheckOptions): Promise<void> {
   } finally {
     await closeContext(ctx);
   }
-  ctx.log({
-    kind: "info",
-    message: failed.length
-      ? `not ready: ${failed.length} check${failed.length > 1 ? "s" : ""} failed: ${failed.join("; ")}`
-      : "ready: every check passed",
-  });
-  process.exitCode = failed.length ? ExitCode.notReady : ExitCode.ok;
+  if (failed.length) {
+    throw new PreconditionFailed(
+      `Not ready: ${failed.length} check${failed.length > 1 ? "s" : ""} failed: ${failed.join("; ")}`,
+      { hint: "Each failed check above says what it saw; fix those, then run `check` again." },
+    );
+  }
+  ctx.log({ kind: "info", message: "ready: every check passed" });
 }

@@ -22,7 +22,7 @@ export async function status(options: StatusOptions): Promise<void> {
       : "";
     process.stdout.write(
       options.json
-        ? `${JSON.stringify({ cluster: inventory.cluster, journal: null, lastRolledBack: last?.dir ?? null })}\n`
+        ? `${JSON.stringify({ kind: "journal", cluster: inventory.cluster, journal: null, lastRolledBack: last?.dir ?? null })}\n`
         : `No migration recorded for cluster ${inventory.cluster} (state dir ${inventory.stateDir}).${rolledBack}\n`,
     );
     return;
@@ -31,7 +31,9 @@ export async function status(options: StatusOptions): Promise<void> {
   const runbook = await runbookOf(data.method);
   const next = waysForward(journal, runbook, options.inventory);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ...data, waysForward: next }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ kind: "journal", cluster: data.cluster, journal: data, waysForward: next })}\n`,
+    );
     return;
   }
   const lines = [

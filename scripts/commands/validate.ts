@@ -1,8 +1,16 @@
 /** `validate -i FILE`: check an inventory offline and print a one-screen summary. */
 
 import { formatMs } from "../../lib/duration.ts";
-import { type Inventory, loadInventory, metaList } from "../../lib/inventory.ts";
+import {
+  type Inventory,
+  InventoryInvalid,
+  lineOfKey,
+  loadInventory,
+  metaList,
+} from "../../lib/inventory.ts";
 import { templateWords } from "../../lib/template.ts";
+import { parseTreeAddress } from "../../lib/zk/address.ts";
+import { sharedServers } from "../../lib/zk/ensemble-identity.ts";
 
 /** Options of the `validate` subcommand. */
 export interface ValidateOptions {
@@ -13,8 +21,34 @@ export interface ValidateOptions {
 /** Loads the inventory (throwing on any problem) and prints its summary. */
 export async function validate(options: ValidateOptions): Promise<void> {
   const inventory = loadInventory(options.inventory);
+  await refuseSharedServers(inventory);
+  // One line (NDJSON, like every --json command); main.ts adds the result event after it.
   process.stdout.write(
-    options.json ? `${JSON.stringify(inventory, null, 2)}\n` : summarise(inventory),
+    options.json
+      ? `${JSON.stringify({ kind: "inventory", ...inventory })}\n`
+      : summarise(inventory),
+  );
+}
+
+/**
+ * Source and target must be two ensembles: a target list naming a source server under another
+ * spelling (`localhost`, a hostname) would put the new root on the old ensemble. Names that do
+ * not resolve here are compared as written; `check` and `run` ask the servers themselves.
+ * @throws {InventoryInvalid} Naming each shared server with the target's line.
+ */
+async function refuseSharedServers(inv: Inventory): Promise<void> {
+  const servers = (side: "source" | "target") => parseTreeAddress(inv.zookeeper[side]).servers;
+  const shared = await sharedServers(servers("source"), servers("target"));
+  if (shared.length === 0) return;
+  const line = lineOfKey(inv, ["zookeeper", "target"]);
+  throw new InventoryInvalid(
+    inv.file,
+    shared.map((s) => ({
+      line,
+      path: "zookeeper.target",
+      expected: "an ensemble that shares no server with source",
+      found: `${s.target}, which is source's ${s.source} (both ${s.address})`,
+    })),
   );
 }
 

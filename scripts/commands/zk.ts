@@ -8,6 +8,7 @@ import { formatMs, parseDuration } from "../../lib/duration.ts";
 import { ExitCode, ToolError, UsageError } from "../../lib/errors.ts";
 import { createLog, type Log } from "../../lib/log.ts";
 import { withProgressBar } from "../../lib/progress.ts";
+import { compareEnsembles, describeUnproven } from "../../lib/zk/ensemble-identity.ts";
 import { formatBytes } from "../../lib/zk/events.ts";
 import * as zk from "../../lib/zk/index.ts";
 
@@ -39,6 +40,7 @@ interface Outcome {
 /** `zk copy SRC DST`. */
 export function zkCopy(src: string, dst: string, options: ZkWriteOptions): Promise<void> {
   return run("copy", options, async ({ open }) => {
+    await refuseOverlappingTrees(src, dst);
     const source = await open(src, "source");
     const target = await open(dst, "target", options.dryRun);
     const result = await zk.copyTree(source, target, {
@@ -105,6 +107,36 @@ export function zkRmr(
     ];
     return { exitCode: ExitCode.ok, result, lines };
   });
+}
+
+/**
+ * Copying a tree into itself (or its own subtree) rewrites, and with `--mirror` deletes, the
+ * source. Overlapping paths are compared by ensemble identity (the servers say whether they share
+ * a session), not by how the connect strings are spelt.
+ * @throws {UsageError} If DST's path overlaps SRC's on an ensemble not proven to be another one.
+ */
+async function refuseOverlappingTrees(src: string, dst: string): Promise<void> {
+  const [from, to] = [zk.parseTreeAddress(src), zk.parseTreeAddress(dst)];
+  const inside = (a: string, b: string) => a === b || b === "/" || a.startsWith(`${b}/`);
+  if (!inside(from.path, to.path) && !inside(to.path, from.path)) return;
+  const identity = await compareEnsembles(from.servers, to.servers);
+  const same = identity.target.filter((t) => t.verdict === "same").map((t) => t.server);
+  if (same.length > 0) {
+    throw new UsageError(
+      `Cannot copy ${src} to ${dst} as the trees overlap: ${same.join(", ")} ${same.length > 1 ? "are servers" : "is a server"} of the source's ensemble (${same.length > 1 ? "they know" : "it knows"} a session ${identity.probe} created); nothing was written`,
+      {
+        hint: "Copy to a path outside SRC's subtree, or name DST by the servers of another ensemble",
+      },
+    );
+  }
+  if (!identity.distinct) {
+    throw new UsageError(
+      `Cannot copy ${src} to ${dst} as the paths overlap and the ensembles could not be told apart: ${describeUnproven(identity)}; nothing was written`,
+      {
+        hint: "Start those servers or leave them out of the connect strings, then run the command again",
+      },
+    );
+  }
 }
 
 /** Runs a subcommand: sessions, logging, final output, and the zk exit-code contract. */

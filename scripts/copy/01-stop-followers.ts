@@ -14,6 +14,8 @@ import {
   shellNamesTheCluster,
 } from "../runbook/checks.ts";
 import type { MigrationContext } from "../runbook/context.ts";
+import { credentialsCoverTheCopy } from "../runbook/credential-checks.ts";
+import { ensemblesAreDistinct } from "../runbook/ensemble-checks.ts";
 import { runAlone } from "../runbook/execute.ts";
 import { baseline } from "../runbook/health.ts";
 import { ensureMetaStopped, followerMetas, recordLeader } from "../runbook/metas.ts";
@@ -23,7 +25,13 @@ const stopFollowers: Step<MigrationContext> = {
   id: "copy/01-stop-followers",
   title: "Stop every follower meta server; the leader keeps running",
   destructive: true,
-  preconditions: [shellNamesTheCluster("source"), everyNodeAlive, targetRootIsFree],
+  preconditions: [
+    ensemblesAreDistinct,
+    shellNamesTheCluster("source"),
+    everyNodeAlive,
+    targetRootIsFree,
+    credentialsCoverTheCopy,
+  ],
   run: async (ctx) => {
     await baseline(ctx);
     // Ask again on every attempt: if the leader failed over while the tool was not running, the

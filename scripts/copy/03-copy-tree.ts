@@ -19,6 +19,7 @@ import {
   targetEqualsSource,
   targetRootIsFree,
 } from "../runbook/tree-checks.ts";
+import { withRunbookHint } from "../runbook/zk-hints.ts";
 
 const copyTreeStep: Step<MigrationContext> = {
   id: "copy/03-copy-tree",
@@ -45,11 +46,13 @@ const copyTreeStep: Step<MigrationContext> = {
       to: root,
       overwrite: retry,
       mirror: retry,
+    }).catch((error) => {
+      throw withRunbookHint(error, "copy/03-copy-tree");
     });
     const skipped = copy.skippedEphemerals.map((e) => e.path.slice(root.length + 1)).join(", ");
     ctx.log({
       kind: "info",
-      message: `  ${ctx.dryRun ? "would copy" : "copied"} ${copy.read - copy.skippedEphemerals.length} znodes (${copy.created} created, ${copy.updated} updated, ${copy.deleted} deleted, ${copy.unchanged} unchanged)${skipped ? `; ephemerals left out: ${skipped}` : ""}`,
+      message: `  ${ctx.dryRun ? "would copy" : "copied"} ${copy.read - copy.skippedEphemerals.length} znodes${parents(copy.createdParents)} (${copy.created + copy.createdParents.length} created, ${copy.updated} updated, ${copy.deleted} deleted, ${copy.unchanged} unchanged)${skipped ? `; ephemerals left out: ${skipped}` : ""}`,
     });
     if (ctx.dryRun) return;
     const unchanged = await verifyTreeUnchanged(source, root, copy.sourceStamps, {
@@ -60,6 +63,12 @@ const copyTreeStep: Step<MigrationContext> = {
   },
   postconditions: [targetEqualsSource, appsUnlockedOn("target")],
 };
+
+/** The root's missing ancestors are created too: say so, or the create count looks one too many. */
+function parents(created: readonly string[]): string {
+  if (created.length === 0) return "";
+  return ` plus ${created.length} missing parent${created.length > 1 ? "s" : ""} (${created.join(", ")})`;
+}
 
 export default copyTreeStep;
 if (import.meta.main) await runAlone(copyTreeStep, "copy");

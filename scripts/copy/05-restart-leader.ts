@@ -31,7 +31,7 @@ const restartLeader: Step<MigrationContext> = {
         ctx.journal.setFact("blindEndedAt", new Date().toISOString());
       await ensureMetaStarted(ctx, leader);
     }
-    await waitHealthy(ctx, "target");
+    await waitHealthy(ctx, "target", [leader]);
   },
   postconditions: [clusterHealthyOn("target")],
 };

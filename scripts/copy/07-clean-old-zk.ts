@@ -18,8 +18,10 @@ import {
   sourceRootGone,
 } from "../runbook/tree-checks.ts";
 
+const cleanOldZkId = "copy/07-clean-old-zk";
+
 const cleanOldZk: Step<MigrationContext> = {
-  id: "copy/07-clean-old-zk",
+  id: cleanOldZkId,
   title: "Delete the old cluster root from the old ensemble, after a final snapshot",
   destructive: true,
   preconditions: [
@@ -28,7 +30,7 @@ const cleanOldZk: Step<MigrationContext> = {
     everyMetaLocksOnTarget,
     noLockNodeOnSource,
   ],
-  run: (ctx) => removeRootAfterSnapshot(ctx, "source", "source-final"),
+  run: (ctx) => removeRootAfterSnapshot(ctx, "source", "source-final", cleanOldZkId),
   postconditions: [sourceRootGone],
 };
 

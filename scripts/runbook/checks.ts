@@ -2,12 +2,13 @@
  * Checks shared by the runbook's steps, each named for the state it asserts and returning what it
  * observed. They only observe: they run under `check`, `plan` and `status` too.
  */
-import { getMetaLevelCommand } from "../../lib/shell/index.ts";
+import { getMetaLevelCommand, HostIdentities } from "../../lib/shell/index.ts";
 import type { Check } from "../../lib/step.ts";
 import type { MigrationContext } from "./context.ts";
 import { clusterHealth } from "./health.ts";
 import { ensembleOf, readMetaConfig } from "./meta-configs.ts";
 import { followerMetas, leaderMeta, metaProcesses } from "./metas.ts";
+import { readMinosConfig } from "./minos-configs.ts";
 
 type MigrationCheck = Check<MigrationContext>;
 
@@ -19,11 +20,18 @@ export function shellNamesTheCluster(ensemble: "source" | "target"): MigrationCh
       const info = await ctx.shell.clusterInfo();
       const { root } = ctx.inventory.zookeeper;
       const expectedHosts = ctx.inventory.zookeeper[ensemble];
+      const metas = ctx.inventory.metaServers.map((m) => m.address);
+      const ids = await HostIdentities.resolve([
+        info.primaryMetaServer,
+        info.zookeeperHosts,
+        expectedHosts,
+        ...metas,
+      ]);
       const problems = [
         info.zookeeperRoot !== root && `zookeeper_root is ${info.zookeeperRoot}, expected ${root}`,
-        info.zookeeperHosts !== expectedHosts &&
+        !ids.sameEnsemble(info.zookeeperHosts, expectedHosts) &&
           `zookeeper_hosts is ${info.zookeeperHosts}, expected ${expectedHosts}`,
-        !ctx.inventory.metaServers.some((m) => m.address === info.primaryMetaServer) &&
+        !metas.some((m) => ids.sameEndpoint(m, info.primaryMetaServer)) &&
           `primary_meta_server ${info.primaryMetaServer || "(none)"} is not in the inventory`,
         info.clusterName !== undefined &&
           info.clusterName !== ctx.inventory.cluster &&
@@ -46,9 +54,12 @@ export const everyNodeAlive: MigrationCheck = {
     const { nodes } = await ctx.shell.nodes();
     const dead = nodes.filter((n) => n.status !== "ALIVE").map((n) => n.address);
     const listed = ctx.inventory.replicaServers;
-    const seen = new Set(nodes.map((n) => n.address));
-    const missing = listed.filter((a) => !seen.has(a));
-    const unlisted = listed.length ? [...seen].filter((a) => !listed.includes(a)) : [];
+    const seen = nodes.map((n) => n.address);
+    const ids = await HostIdentities.resolve([...seen, ...listed]);
+    const missing = listed.filter((a) => !seen.some((s) => ids.sameEndpoint(s, a)));
+    const unlisted = seen.filter(
+      (s) => listed.length && !listed.some((a) => ids.sameEndpoint(s, a)),
+    );
     const problems = [
       dead.length && `UNALIVE: ${dead.join(", ")}`,
       missing.length && `not known to the meta: ${missing.join(", ")}`,
@@ -95,8 +106,9 @@ export const leaderServes: MigrationCheck = {
   observe: async (ctx) => {
     const leader = await leaderMeta(ctx);
     const info = await ctx.shell.clusterInfo();
+    const ids = await HostIdentities.resolve([info.primaryMetaServer, leader.address]);
     return {
-      ok: info.primaryMetaServer === leader.address,
+      ok: ids.sameEndpoint(info.primaryMetaServer, leader.address),
       evidence: `primary_meta_server ${info.primaryMetaServer || "(none)"}, leader ${leader.address}`,
     };
   },
@@ -111,20 +123,49 @@ export const leaderIsBlind: MigrationCheck = {
   },
 };
 
-/** Every meta config's `[zookeeper] hosts_list` names `ensemble`. */
+/**
+ * Every meta config's `[zookeeper] hosts_list` (and, for minos, the minos config's) names
+ * `ensemble`. Every file is read even when one fails, so the evidence names them all.
+ */
 export function everyConfigPointsAt(ensemble: "source" | "target"): MigrationCheck {
   return {
     title: `Every meta config's [zookeeper] hosts_list is the ${ensemble} ensemble`,
     observe: async (ctx) => {
-      const files = await Promise.all(ctx.inventory.metaServers.map((m) => readMetaConfig(ctx, m)));
-      const wrong = files.filter((f) => ensembleOf(ctx, f) !== ensemble);
+      const reads = await Promise.allSettled([
+        ...ctx.inventory.metaServers.map(async (m) => {
+          const file = await readMetaConfig(ctx, m);
+          return {
+            where: file.config.file,
+            hosts: file.settings.zookeeperHosts,
+            points: ensembleOf(ctx, file),
+          };
+        }),
+        readMinosConfig(ctx).then((minos) =>
+          minos
+            ? { where: minos.where, hosts: minos.hostsList.value, points: minos.points }
+            : undefined,
+        ),
+      ]);
+      const wrong: string[] = [];
+      let count = 0;
+      for (const read of reads) {
+        if (read.status === "rejected") {
+          wrong.push(
+            read.reason instanceof Error
+              ? (read.reason.message.split("\n")[0] as string)
+              : String(read.reason),
+          );
+        } else if (read.value) {
+          count++;
+          if (read.value.points !== ensemble)
+            wrong.push(`${read.value.where}: hosts_list = ${read.value.hosts}`);
+        }
+      }
       return {
         ok: wrong.length === 0,
         evidence: wrong.length
-          ? wrong
-              .map((f) => `${f.config.file}: hosts_list = ${f.settings.zookeeperHosts}`)
-              .join("; ")
-          : `${files.length} configs use ${ctx.inventory.zookeeper[ensemble]}`,
+          ? wrong.join("; ")
+          : `${count} configs use ${ctx.inventory.zookeeper[ensemble]}`,
       };
     },
   };

@@ -3,7 +3,8 @@
  * one place, shared by `run`, `step`, `plan` and every step script run alone.
  */
 import { Command } from "commander";
-import { describeError, ExitCode } from "../../lib/errors.ts";
+import { endCommand } from "../../lib/command-result.ts";
+import { ExitCode } from "../../lib/errors.ts";
 import type { Method } from "../../lib/journal.ts";
 import { runStep, runSteps, type Step, type StepOutcome } from "../../lib/step.ts";
 import {
@@ -54,9 +55,13 @@ export async function runAlone(step: Step<MigrationContext>, method: Method): Pr
     .option("--json", "print NDJSON events")
     .option("--verbose", "print every command and error stacks")
     .exitOverride();
+  let json = false;
+  let verbose = false;
   try {
     program.parse(process.argv);
     const o = program.opts();
+    json = o.json === true;
+    verbose = o.verbose === true;
     await executeSteps(
       [step],
       method,
@@ -69,14 +74,13 @@ export async function runAlone(step: Step<MigrationContext>, method: Method): Pr
       },
       `step ${step.id}`,
     );
+    process.exitCode = endCommand({ exitCode: ExitCode.ok, json, verbose });
   } catch (error) {
     if ((error as { code?: string }).code?.startsWith("commander.")) {
       process.exitCode =
         (error as { exitCode: number }).exitCode === 0 ? ExitCode.ok : ExitCode.usage;
       return;
     }
-    const { text, exitCode } = describeError(error, program.opts().verbose === true);
-    process.stderr.write(text);
-    process.exitCode = exitCode;
+    process.exitCode = endCommand({ error, exitCode: ExitCode.failed, json, verbose });
   }
 }

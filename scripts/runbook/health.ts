@@ -2,6 +2,8 @@
  * The cluster's baseline (what it had before anything changed) and its health against it
  * (reference §11), as observations steps can check and wait on.
  */
+
+import type { MetaServer } from "../../lib/inventory.ts";
 import {
   clusterInfoCommand,
   evaluateHealth,
@@ -13,6 +15,7 @@ import {
 import { waitUntil } from "../../lib/step.ts";
 import type { Observation } from "../../lib/wait-for.ts";
 import type { MigrationContext } from "./context.ts";
+import { metasStillRunning } from "./metas.ts";
 
 /** What the cluster looked like before the migration touched it. */
 export interface Baseline {
@@ -71,7 +74,7 @@ export async function clusterHealth(
     nodes: before.nodes.map((n) => n.address),
     tables: tables ?? before.tables,
   });
-  const report = evaluateHealth(await observeHealth(ctx.shell), expected);
+  const report = evaluateHealth(await observeHealth(ctx.shell, { expected }), expected);
   if (!report.healthy)
     return { ok: false, evidence: report.failed.map((c) => `${c.id}: ${c.evidence}`).join("; ") };
   const key = ["leaderUsesExpectedZooKeeper", "allNodesAlive", "allTablesHealthy"];
@@ -82,15 +85,20 @@ export async function clusterHealth(
   };
 }
 
-/** Waits until the cluster is healthy on `ensemble` (timeouts.healthy); `tables` as in {@link clusterHealth}. */
+/**
+ * Waits until the cluster is healthy on `ensemble` (timeouts.healthy). With `running`, those
+ * metas must keep running meanwhile: one that exits fails the wait at once, with its status.
+ * `tables` as in {@link clusterHealth}.
+ */
 export async function waitHealthy(
   ctx: MigrationContext,
   ensemble: "source" | "target",
+  running: MetaServer[] = [],
   tables?: string[],
 ): Promise<void> {
   await waitUntil(
     ctx,
-    () => clusterHealth(ctx, ensemble, tables),
+    async () => (await metasStillRunning(ctx, running)) ?? clusterHealth(ctx, ensemble, tables),
     ctx.inventory.timeouts.healthyMs,
     `the cluster healthy on the ${ensemble} ensemble`,
   );

@@ -1,7 +1,6 @@
 /**
  * Each meta's `config.ini` as the runbook needs it: read through the hosts door, parsed the rDSN
- * way, checked against the inventory, and switched to another ensemble by a one-line edit with the
- * original kept as a backup.
+ * way, checked against the inventory, and which ensemble it names (`config-switch.ts` edits it).
  */
 import { PreconditionFailed } from "../../lib/errors.ts";
 import type { MetaServer } from "../../lib/inventory.ts";
@@ -10,7 +9,6 @@ import {
   type MetaSettings,
   parseMetaConfig,
   readMetaSettings,
-  setConfigValue,
   verifyConfigIsLive,
 } from "../../lib/meta-config/index.ts";
 import type { MigrationContext } from "./context.ts";
@@ -68,38 +66,4 @@ export function ensembleOf(
     : hosts === ctx.inventory.zookeeper.target
       ? "target"
       : "other";
-}
-
-/**
- * Points a meta's `[zookeeper] hosts_list` at `to`, keeping the original as a backup. Does
- * nothing when it already points there. The write is a change: printed under `--dry-run`.
- * @throws {PreconditionFailed} If the config points at neither ensemble.
- */
-export async function switchMetaConfig(
-  ctx: MigrationContext,
-  meta: MetaServer,
-  to: "source" | "target",
-): Promise<void> {
-  const file = await readMetaConfig(ctx, meta);
-  const now = ensembleOf(ctx, file);
-  if (now === to) {
-    ctx.log({ kind: "info", message: `  ${file.config.file} already uses the ${to} ensemble` });
-    return;
-  }
-  if (now === "other") {
-    throw new PreconditionFailed(
-      `Cannot switch ${file.config.file} as its [zookeeper] hosts_list ${file.settings.zookeeperHosts} is neither the source nor the target ensemble`,
-      {
-        hint: "Someone edited this config; compare it with zookeeper.source/target in the inventory.",
-      },
-    );
-  }
-  ctx.journal.keepBackup(`configs/meta-task${meta.task}.config.ini`, file.text);
-  const edit = setConfigValue(
-    file.text,
-    { section: "zookeeper", key: "hosts_list", value: ctx.inventory.zookeeper[to] },
-    file.config.file,
-  );
-  ctx.log({ kind: "info", message: edit.diff.trimEnd() });
-  await ctx.hosts.writeFile(meta.host, meta.config, edit.text);
 }

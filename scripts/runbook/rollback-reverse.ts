@@ -16,6 +16,7 @@ import { configsRestorable } from "./rollback-configs.ts";
 import type { RollbackFacts } from "./rollback-facts.ts";
 import { verifyTreeUnchanged } from "./tree-actions.ts";
 import { appsUnlockedOn, noLockNodeOnSource, targetEqualsSource } from "./tree-checks.ts";
+import { withRunbookHint } from "./zk-hints.ts";
 
 type MigrationCheck = Check<MigrationContext>;
 
@@ -83,9 +84,11 @@ export function freezeTarget(facts: RollbackFacts): Step<MigrationContext> {
   };
 }
 
+const copyBackId = "rollback/02-copy-back";
+
 /** Rollback step: copy the target root back over the old tree (mirror), verified. */
 export const copyBack: Step<MigrationContext> = {
-  id: "rollback/02-copy-back",
+  id: copyBackId,
   title: "Copy the cluster root from the target back to the source ensemble and verify it",
   preconditions: [targetFrozen, appsUnlockedOn("target")],
   run: async (ctx) => {
@@ -109,7 +112,11 @@ export const copyBack: Step<MigrationContext> = {
         message: `  snapshot of the old tree: ${snapshot.nodes} znodes in ${file}`,
       });
     }
-    const copy = await copyTree(target, source, { from: root, to: root, mirror: true });
+    const copy = await copyTree(target, source, { from: root, to: root, mirror: true }).catch(
+      (error) => {
+        throw withRunbookHint(error, copyBackId);
+      },
+    );
     ctx.log({
       kind: "info",
       message: `  ${ctx.dryRun ? "would copy back" : "copied back"} ${copy.read - copy.skippedEphemerals.length} znodes (${copy.created} created, ${copy.updated} updated, ${copy.deleted} deleted, ${copy.unchanged} unchanged)`,

@@ -75,15 +75,18 @@ export function restartOnSource(facts: RollbackFacts): Step<MigrationContext> {
         ctx.inventory.timeouts.metaStartMs,
         "every meta holding a lock node on the source",
       );
-      await waitHealthy(ctx, "source", ctx.journal.fact<string[]>(tablesAtRollback));
+      const tables = ctx.journal.fact<string[]>(tablesAtRollback);
+      await waitHealthy(ctx, "source", ctx.inventory.metaServers, tables);
     },
     postconditions: [everyMetaRunning, everyMetaLocksOn("source"), healthyOnSource],
   };
 }
 
+const removeTargetCopyId = "rollback/06-remove-target-copy";
+
 /** Rollback step: snapshot the tool's copy on the target into the backups, then delete it. */
 export const removeTargetCopy: Step<MigrationContext> = {
-  id: "rollback/06-remove-target-copy",
+  id: removeTargetCopyId,
   title: "Remove the cluster root from the target ensemble, after a snapshot",
   preconditions: [everyMetaLocksOn("source")],
   run: async (ctx) => {
@@ -94,7 +97,7 @@ export const removeTargetCopy: Step<MigrationContext> = {
       ctx.inventory.timeouts.healthyMs,
       "no meta holding a lock node on the target",
     );
-    await removeRootAfterSnapshot(ctx, "target", "target-before-removal");
+    await removeRootAfterSnapshot(ctx, "target", "target-before-removal", removeTargetCopyId);
   },
   postconditions: [rootGoneFrom("target")],
 };

@@ -12,6 +12,7 @@ import {
   type ZkSession,
 } from "../../lib/zk/index.ts";
 import type { MigrationContext } from "./context.ts";
+import { withRunbookHint } from "./zk-hints.ts";
 
 /**
  * Re-reads `root` on `session` and fails when any node changed since `stamps` were taken (blind
@@ -43,11 +44,13 @@ export async function verifyTreeUnchanged(
  * Deletes the cluster root on `side` after snapshotting it into the backups
  * (`zk/<name>-<ms>.zksnap`), each node at the snapshot's version so a concurrent change aborts the
  * delete. Nothing to do when the root is gone; under `--dry-run` it counts what it would delete.
+ * Errors carry the hint to run `stepId` again.
  */
 export async function removeRootAfterSnapshot(
   ctx: MigrationContext,
   side: "source" | "target",
   name: string,
+  stepId: string,
 ): Promise<void> {
   const { root } = ctx.inventory.zookeeper;
   const session = await ctx.zk.of(side);
@@ -66,6 +69,8 @@ export async function removeRootAfterSnapshot(
     root,
     force: ctx.dryRun,
     ...(expectSnapshot ? { expectSnapshot } : {}),
+  }).catch((error) => {
+    throw withRunbookHint(error, stepId);
   });
   ctx.log({
     kind: "info",

@@ -226,8 +226,9 @@ describe("one step at a time", () => {
     await stepStarted;
     const second = await runTool(args);
     expect(second.exitCode).toBe(3);
-    expect(second.stderr).toMatch(
-      /^error: Cannot start as another run holds .*run\.lock: pid \d+ /,
+    // --json: the refusal is the result event, the last line on stdout.
+    expect((second.events.at(-1)?.error as { message: string } | undefined)?.message).toMatch(
+      /^Cannot start as another run holds .*run\.lock: pid \d+ /,
     );
     await drained;
     expect((await running).exitCode).toBe(0);

@@ -25,9 +25,14 @@ export interface ToolRun {
  */
 export async function runTool(
   args: string[],
-  options: { killAt?: (event: ToolRun["events"][number], seen: ToolRun["events"]) => boolean } = {},
+  options: {
+    killAt?: (event: ToolRun["events"][number], seen: ToolRun["events"]) => boolean;
+    /** Extra environment variables. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<ToolRun> {
-  const child = $({ nothrow: true, quiet: true })`exec ${process.execPath} ${main} ${args}`;
+  const env = { ...process.env, ...options.env };
+  const child = $({ nothrow: true, quiet: true, env })`exec ${process.execPath} ${main} ${args}`;
   const events: ToolRun["events"] = [];
   if (options.killAt) {
     for await (const line of child) {

@@ -4,7 +4,7 @@
  * and stopped later by pid. A pid is only ever signalled after checking that its command line
  * still names the expected marker (a path inside the sandbox), so a recycled pid is never hit.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { $, quote } from "zx";
 
 /** Used when the environment has no PATH (commands run under `env -i`, as the tool allows). */
@@ -27,19 +27,21 @@ export interface DetachedOptions {
  * @example const pid = await spawnDetached(["java", "-version"], { cwd: dir, logFile: log });
  */
 export async function spawnDetached(argv: string[], options: DetachedOptions): Promise<number> {
+  // The shell writes the pid file itself, right after the fork: if we are killed before
+  // spawnDetached returns, the process still runs and its pid file must still name it.
+  const pidFile = options.pidFile ?? "/dev/null";
   const out = await $({
     quiet: true,
     shell: "/bin/bash",
     quote,
     cwd: options.cwd,
     env: { PATH: defaultPath, ...process.env, ...options.env },
-  })`setsid ${argv} >>${options.logFile} 2>&1 </dev/null & echo $!`;
+  })`setsid ${argv} >>${options.logFile} 2>&1 </dev/null & echo $! >${pidFile}; echo $!`;
   const pid = Number(out.stdout.trim());
   if (!Number.isInteger(pid) || pid <= 0) {
     throw new Error(`Cannot start ${argv[0]} as no pid came back: ${out.stdout}${out.stderr}`);
   }
   await waitForExec(pid, argv);
-  if (options.pidFile) writeFileSync(options.pidFile, `${pid}\n`);
   return pid;
 }
 
@@ -82,6 +84,21 @@ export function commandLineOf(pid: number): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Pids of live processes (this one aside) whose command line contains one of `markers`: what a
+ * pid file cannot name, such as a process started by a command killed before it wrote the file.
+ * @example processesNaming(["/tmp/sb/zk-old/zoo.cfg"])
+ */
+export function processesNaming(markers: readonly string[]): number[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
+    .filter((pid) => {
+      const line = commandLineOf(Number(pid));
+      return line !== null && markers.some((marker) => line.includes(marker));
+    })
+    .map(Number);
 }
 
 /** True when `pid` runs and its command line contains `marker`. */

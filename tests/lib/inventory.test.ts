@@ -116,7 +116,7 @@ describe("inventory errors", () => {
       .replace("nzk1:2181", "zk1:2181,zk2:2181");
     const paths = problemsOf(text).problems.map((p) => `${p.line} ${p.path} ${p.expected}`);
     expect(paths).toEqual([
-      "5 zookeeper.target target to differ from source",
+      "5 zookeeper.target an ensemble that shares no server with source; both name zk1:2181, zk2:2181",
       "10 meta_servers[1].address a unique address; meta_servers[0] has it too",
       "13 meta_servers[1].task a unique task; meta_servers[0] has it too",
     ]);
@@ -147,6 +147,18 @@ describe("inventory errors", () => {
     const systemd = problemsOf(valid.replace("  unit: pegasus-meta@{task}\n", ""));
     expect(systemd.problems.map((p) => `${p.path}: ${p.expected}`)).toEqual([
       "meta_control.unit: a unit name such as pegasus-meta@{task} for kind systemd",
+    ]);
+  });
+
+  test("kind minos needs the minos cluster config too, which the tool switches with config.ini", () => {
+    const minos = problemsOf(
+      valid.replace(
+        "kind: systemd\n  unit: pegasus-meta@{task}",
+        "kind: minos\n  client_dir: /home/work/minos/client",
+      ),
+    );
+    expect(minos.problems.map((p) => `${p.path}: ${p.expected}`)).toEqual([
+      "meta_control.minos_config: the minos cluster config (pegasus-<cluster>.cfg or .yaml), which the tool switches together with config.ini for kind minos",
     ]);
   });
 

@@ -1,8 +1,15 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { $ } from "zx";
 import { Journal } from "../../lib/journal.ts";
 
 const fresh = () => mkdtempSync(join(tmpdir(), "pzm-journal-"));
@@ -59,27 +66,36 @@ describe("Journal", () => {
     expect(existsSync(join(dir, "backups"))).toBe(false);
   });
 
-  test("journal.lock() refuses a second live run and takes over a dead one's lock", async () => {
+  test("journal.lock() refuses a second run on the same state dir until the first releases", () => {
     const dir = fresh();
     const lock = Journal.open(dir, copy).lock("run");
     expect(() => Journal.open(dir, copy).lock("run")).toThrow(
       /^Cannot start as another run holds .*run\.lock: pid \d+ on /,
     );
     lock?.release();
-    const dead = await $`sh -c 'echo $$'`;
-    writeFileSync(
-      join(dir, "run.lock"),
-      JSON.stringify({
-        pid: Number(dead.stdout.trim()),
-        host: (await import("node:os")).hostname(),
-        startedAt: "",
-        command: "run",
-      }),
-    );
-    const taken = Journal.open(dir, copy).lock("run");
-    expect(JSON.parse(readFileSync(join(dir, "run.lock"), "utf8")).pid).toBe(process.pid);
-    taken?.release();
-    expect(existsSync(join(dir, "run.lock"))).toBe(false);
+    Journal.open(dir, copy).lock("run")?.release();
+  });
+
+  test("the state dir is 0700 and the journal and backups 0600, even in an existing 0755 dir", () => {
+    const parent = fresh();
+    const created = Journal.open(join(parent, "new", "c1"), copy);
+    created.keepBackup("configs/meta-task0.config.ini", "[zookeeper]\n");
+    created.lock("run")?.release();
+    const existing = join(parent, "existing");
+    mkdirSync(existing, { mode: 0o755 });
+    chmodSync(existing, 0o755);
+    const journal = Journal.open(existing, copy);
+    journal.setFact("leader", "x");
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    for (const dir of [join(parent, "new"), join(parent, "new", "c1"), existing]) {
+      expect({ dir, mode: mode(dir) }).toEqual({ dir, mode: 0o700 });
+    }
+    const backups = join(parent, "new", "c1", "backups");
+    expect(mode(backups)).toBe(0o700);
+    expect(mode(join(backups, "configs"))).toBe(0o700);
+    expect(mode(join(backups, "configs", "meta-task0.config.ini"))).toBe(0o600);
+    expect(mode(join(parent, "new", "c1", "journal.json"))).toBe(0o600);
+    expect(mode(join(existing, "journal.json"))).toBe(0o600);
   });
 
   test("an unreadable journal is reported with its path", () => {

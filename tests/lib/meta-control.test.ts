@@ -33,7 +33,7 @@ describe("meta control", () => {
 zookeeper: { root: /pegasus/c1, source: "z:1", target: "n:2" }
 meta_servers: [{ address: "10.0.0.5:34601", host: work@m5, config: /c.ini, task: 3 }]
 shell: { command: "true" }
-meta_control: { kind: minos, client_dir: /home/work/minos/client }
+meta_control: { kind: minos, client_dir: /home/work/minos/client, minos_config: /home/work/infra/pegasus-c1.cfg }
 `,
       "/x/inv.yaml",
     );

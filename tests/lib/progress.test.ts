@@ -17,6 +17,27 @@ describe("progress bars", () => {
     );
   });
 
+  test("renderBar() fits every line in a narrow terminal, so redraws leave no trail", () => {
+    const event = {
+      kind: "zk-progress",
+      ensemble: "target",
+      phase: "write",
+      done: 12_345,
+      total: 25_708,
+    } as const;
+    for (const columns of [20, 30, 40, 50, 80, 200]) {
+      for (const e of [event, { ...event, total: null }]) {
+        expect(`${columns}: ${renderBar(e, columns)}`.length).toBeLessThan(
+          `${columns}: `.length + columns,
+        );
+      }
+    }
+    expect(renderBar(event, 40)).toBe(
+      `write target   ${"█".repeat(3)}${"░".repeat(3)} 12,345/25,708 48%`,
+    );
+    expect(renderBar(event, 30)).toBe("12,345/25,708 48%");
+  });
+
   test("withProgressBar() draws on a TTY, clears before other lines, and passes events through otherwise", () => {
     const drawn: string[] = [];
     const lines: string[] = [];

@@ -167,6 +167,111 @@ describe("runStep()", () => {
   });
 });
 
+describe("runSteps() questions", () => {
+  /** Three steps; the first and the last are destructive. Records the order of asks and runs. */
+  function runbook(answers: boolean[], delayMs = 0) {
+    const { ctx, events } = context();
+    const order: string[] = [];
+    const prompt = { totalMs: 0 };
+    const stamps: Record<string, number> = {};
+    const step = (id: string, destructive: boolean): Step<Ctx> => ({
+      ...setToOne,
+      id,
+      destructive,
+      preconditions: [],
+      postconditions: [],
+      run: async (c) => {
+        order.push(`run ${id}`);
+        c.world.ran++;
+      },
+    });
+    ctx.ask = async (question) => {
+      order.push(`ask ${question.split(":")[0]}`);
+      const askedAt = Date.now();
+      await Bun.sleep(delayMs); // the operator thinking: time that belongs to no step
+      prompt.totalMs += Date.now() - askedAt;
+      return answers.shift() ?? false;
+    };
+    const log = ctx.log;
+    ctx.log = Object.assign((event: Event) => {
+      if (event.kind === "step") stamps[`${event.id} ${event.state}`] = Date.now();
+      log(event);
+    }, log);
+    const steps = [step("t/01-a", true), step("t/02-b", false), step("t/03-c", true)];
+    return { ctx, events, order, prompt, stamps, steps };
+  }
+
+  test("runSteps() asks every question of the run before the first change", async () => {
+    const r = runbook([true, true]);
+    await runSteps(r.steps, r.ctx);
+    expect(r.order).toEqual(["ask t/01-a", "ask t/03-c", "run t/01-a", "run t/02-b", "run t/03-c"]);
+  });
+
+  test("runSteps() declined at a later question changes nothing and records no attempt", async () => {
+    const r = runbook([true, false]);
+    await expect(runSteps(r.steps, r.ctx)).rejects.toThrow(
+      "Stopped before t/01-a: t/03-c not confirmed",
+    );
+    expect(r.order).toEqual(["ask t/01-a", "ask t/03-c"]);
+    expect(r.ctx.journal.step("t/01-a")).toBeUndefined();
+  });
+
+  test("runSteps() resumed after step 1 asks only the questions still ahead, before its first change", async () => {
+    const r = runbook([true]);
+    r.ctx.journal.start("t/01-a");
+    r.ctx.journal.finish("t/01-a");
+    await runSteps(r.steps, r.ctx);
+    expect(r.order).toEqual(["ask t/03-c", "run t/02-b", "run t/03-c"]);
+  });
+
+  test("a step's duration leaves out the time its questions waited for an answer", async () => {
+    const r = runbook([true, true], 400);
+    await runSteps(r.steps, r.ctx);
+    const wall = (r.stamps["t/01-a done"] as number) - (r.stamps["t/01-a start"] as number);
+    const logged = r.events.find(
+      (e) => e.kind === "step" && e.id === "t/01-a" && e.state === "done",
+    );
+    const journaled = r.ctx.journal.step("t/01-a")?.durationMs as number;
+    // Both prompts (≥ 800 ms together) are excluded; the slack covers millisecond rounding.
+    expect((logged as { durationMs: number }).durationMs).toBeLessThanOrEqual(
+      wall - r.prompt.totalMs + 20,
+    );
+    expect(journaled).toBeLessThanOrEqual(wall - r.prompt.totalMs + 20);
+  });
+});
+
+describe("waitUntil()", () => {
+  test("waitUntil() says every few seconds what is still missing", async () => {
+    const { ctx, events } = context();
+    const until = Date.now() + 5_600;
+    let probes = 0;
+    await waitUntil(
+      ctx,
+      async () => ({ ok: Date.now() > until, evidence: `probe ${++probes}: 1 of 3 metas up` }),
+      60_000,
+      "every meta up",
+    );
+    const waits = events.filter((e) => e.kind === "wait");
+    expect(waits.length).toBeGreaterThanOrEqual(1);
+    expect(waits[0]).toMatchObject({ what: "every meta up", timeoutMs: 60_000 });
+    expect((waits[0] as { evidence: string }).evidence).toMatch(/^probe \d+: 1 of 3 metas up$/);
+    expect((waits[0] as { elapsedMs: number }).elapsedMs).toBeGreaterThanOrEqual(5_000);
+  }, 20_000);
+
+  test("waitUntil() gives up at once when a probe says waiting cannot help", async () => {
+    const { ctx } = context();
+    const dead = new Error("meta 1 exited (exit 134)");
+    await expect(
+      waitUntil(
+        ctx,
+        async () => ({ ok: false, evidence: "stopped", giveUp: dead }),
+        600_000,
+        "meta 1 running",
+      ),
+    ).rejects.toBe(dead);
+  });
+});
+
 describe("waitFor()", () => {
   test("waitFor() polls until the condition holds", async () => {
     let n = 0;

@@ -3,8 +3,9 @@
  * sandbox CLI. Every process is found by its pid file and checked by its command line before it
  * is signalled.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { isRunning, readPidFile } from "../harness/detached.ts";
+import { isRunning, processesNaming, readPidFile, stopProcess } from "../harness/detached.ts";
 import { stopDetachedZooKeeper } from "../harness/zookeeper.ts";
 import {
   exitCodeOf,
@@ -34,6 +35,14 @@ export async function down(dir: string): Promise<number> {
   const zookeepers = await Promise.all(
     Object.values(layout.zookeepers).map((z) => (z.dir ? stopDetachedZooKeeper(z.dir) : false)),
   );
+  // A process whose starter was killed before writing its pid file (an interrupted `up`) is
+  // found by the files it names; so is the starter's shell, which could still start it.
+  const markers = [
+    ...members(layout).map((m) => m.config),
+    ...Object.values(layout.zookeepers).flatMap((z) => (z.dir ? [join(z.dir, "zoo.cfg")] : [])),
+  ];
+  const strays = processesNaming(markers);
+  await Promise.all(strays.map((pid) => stopProcess(pid, dir, { signal: "SIGKILL" })));
   const left = members(layout).filter((m) => runningPid(m) !== null).length;
   const count = [...stopped, ...zookeepers].filter(Boolean).length;
   process.stdout.write(
@@ -91,9 +100,16 @@ export async function control(
     process.stdout.write(`${role} ${index} ${stopped ? "stopped" : "was not running"}\n`);
     return 0;
   }
+  // Like `systemctl status`: the state, how it ended, and the tail of its log.
   const pid = runningPid(m);
+  const exit = exitCodeOf(m);
+  const state = pid ? `running, pid ${pid}` : `stopped${exit === null ? "" : ` (exit ${exit})`}`;
+  const log = existsSync(logFileOf(m)) ? readFileSync(logFileOf(m), "utf8").trimEnd() : "";
+  const tail = log ? log.split("\n").slice(-10) : [];
   process.stdout.write(
-    pid ? `${role} ${index} running, pid ${pid}\n` : `${role} ${index} stopped\n`,
+    [`${role} ${index} ${state}`, ...(tail.length ? [`log ${logFileOf(m)}:`, ...tail] : [])]
+      .map((line) => `${line}\n`)
+      .join(""),
   );
   return pid ? 0 : 3;
 }

@@ -1,15 +1,16 @@
 /**
  * The sandbox CLI (a checkout feature, not part of the binary):
  *
- *   bun tests/sandbox/cli.ts up --dir DIR [--metas 3] [--replicas 5] [--tables 20] [--pegasus 2.6|2.5]
- *   bun tests/sandbox/cli.ts down --dir DIR
- *   bun tests/sandbox/cli.ts status --dir DIR
- *   bun tests/sandbox/cli.ts start-meta|stop-meta|status-meta --dir DIR --task N
- *   bun tests/sandbox/cli.ts start-replica|stop-replica|status-replica --dir DIR --index N
+ *   npm run sandbox -- up --dir DIR [--metas 3] [--replicas 5] [--tables 20] [--pegasus 2.6|2.5] [--host-names]
+ *   npm run sandbox -- down --dir DIR
+ *   npm run sandbox -- status --dir DIR
+ *   npm run sandbox -- start-meta|stop-meta|status-meta --dir DIR --task N
+ *   npm run sandbox -- start-replica|stop-replica|status-replica --dir DIR --index N
+ *   npm run sandbox -- --help
  *
  * `up` prints the inventory's path last. The meta commands are what the inventory's
  * `meta_control` calls, as minos or systemd would be called; `status-*` exits 0 while the
- * process runs and 3 when it does not (like `systemctl is-active`). The processes themselves run
+ * process runs and 3 when it does not (like `systemctl status`, which also prints the tail of the log). The processes themselves run
  * as `run-meta`, `run-replica` and `shell` (the latter through `DIR/run.sh shell …`).
  * With `PZM_SANDBOX_OWNER=<pid>` in the environment, everything `up` starts exits once that
  * process is gone (the tests use it, so a crashed test run leaves nothing behind).
@@ -27,10 +28,17 @@ function flag(name: string, fallback?: string): string {
   return value;
 }
 
+const help = `usage: npm run sandbox -- COMMAND --dir DIR …  (or: npx bun tests/sandbox/cli.ts COMMAND …)
+  up --dir DIR [--metas 3] [--replicas 5] [--tables 20] [--pegasus 2.6|2.5]
+                        start a sandbox; prints DIR/inventory.yaml last
+  down --dir DIR        stop every process \`up\` started there
+  status --dir DIR      one line per process
+  start-meta|stop-meta|status-meta --dir DIR --task N
+  start-replica|stop-replica|status-replica --dir DIR --index N
+`;
+
 function usage(problem: string): never {
-  process.stderr.write(
-    `${problem}\nusage: bun tests/sandbox/cli.ts up|down|status --dir DIR [--metas N] [--replicas N] [--tables N] [--pegasus 2.6|2.5]\n`,
-  );
+  process.stderr.write(`${problem}\n${help}`);
   process.exit(2);
 }
 
@@ -39,9 +47,10 @@ const version = () => {
   if (v !== "2.6" && v !== "2.5") usage(`--pegasus must be 2.6 or 2.5, not ${v}`);
   return v as PegasusVersion;
 };
-const count = (name: string, fallback: number) => {
+const count = (name: string, fallback: number, minimum = 0, why = "") => {
   const n = Number(flag(name, String(fallback)));
   if (!Number.isInteger(n) || n < 0) usage(`--${name} must be a whole number`);
+  if (n < minimum) usage(`--${name} must be at least ${minimum}${why}, not ${n}`);
   return n;
 };
 
@@ -55,7 +64,7 @@ switch (command) {
   case "run-meta": {
     recordExit("meta");
     const { runMeta } = await import("./meta/main.ts");
-    await runMeta(resolve(flag("config")), version());
+    await runMeta(resolve(flag("config")), version(), args.includes("--host-names"));
     break;
   }
   case "run-replica": {
@@ -70,8 +79,19 @@ switch (command) {
     await runShell(rest, version());
     break;
   }
+  case "help":
+  case "--help":
+  case "-h":
+    process.stdout.write(help);
+    break;
   case "up": {
     const dir = resolve(flag("dir"));
+    const sizes = {
+      metas: count("metas", 3, 1),
+      // Every table has 3 replicas per partition (max_replica_count): fewer servers never heal.
+      replicas: count("replicas", 5, 3, " (each partition has 3 replicas)"),
+      tables: count("tables", 20),
+    };
     if (existsSync(join(dir, "sandbox.json"))) {
       const { readLayout } = await import("./layout.ts");
       const { member, runningPid } = await import("./control.ts");
@@ -88,10 +108,14 @@ switch (command) {
       dir,
       owned: false,
       ownerPid: Number(process.env.PZM_SANDBOX_OWNER) || undefined,
-      metas: count("metas", 3),
-      replicas: count("replicas", 5),
-      tables: count("tables", 20),
+      ...sizes,
       version: version(),
+      hostNames: args.includes("--host-names"),
+    }).catch((error: Error) => {
+      process.stderr.write(
+        `Cannot start the sandbox in ${dir}: ${error.message}\nEverything it started was stopped; the logs stay in ${dir}.\n`,
+      );
+      process.exit(1);
     });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const leader = await sandbox.leader();

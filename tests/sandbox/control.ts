@@ -59,13 +59,22 @@ export function exitCodeOf(m: Member): number | null {
 export async function startMember(
   layout: SandboxLayout,
   m: Member,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ): Promise<number> {
   const running = runningPid(m);
   if (running !== null) return running;
   rmSync(exitFileOf(m), { force: true });
   const pid = await spawnDetached(
-    [layout.bun, layout.cli, `run-${m.role}`, "--config", m.config, "--pegasus", layout.version],
+    [
+      layout.bun,
+      layout.cli,
+      `run-${m.role}`,
+      "--config",
+      m.config,
+      "--pegasus",
+      layout.version,
+      ...(layout.hostNames ? ["--host-names"] : []),
+    ],
     {
       cwd: m.dir,
       logFile: logFileOf(m),

@@ -122,8 +122,16 @@ export function encodeAppInfo(app: AppInfo, version: PegasusVersion): string {
   return JSON.stringify(fields);
 }
 
-/** The znode data of `<C>/apps/<id>/<pidx>`. */
-export function encodePartition(pc: PartitionConfig, version: PegasusVersion): string {
+/**
+ * The znode data of `<C>/apps/<id>/<pidx>`. 2.6 writes each address twice: `ip:port` in the
+ * plain fields and the `host_port` (`name` of it: a reverse-DNS name in host-name mode) in `hp_*`
+ * (master `partition_configuration`, `SET_IP_AND_HOST_PORT_BY_DNS`).
+ */
+export function encodePartition(
+  pc: PartitionConfig,
+  version: PegasusVersion,
+  name: (address: string) => string = (address) => address,
+): string {
   const fields: Record<string, unknown> = {
     pid: gpid(pc),
     ballot: pc.ballot,
@@ -135,9 +143,9 @@ export function encodePartition(pc: PartitionConfig, version: PegasusVersion): s
     partition_flags: pc.partition_flags,
   };
   if (version === "2.6") {
-    fields.hp_primary = pc.primary ?? "invalid host_port";
-    fields.hp_secondaries = pc.secondaries;
-    fields.hp_last_drops = pc.last_drops;
+    fields.hp_primary = pc.primary === null ? "invalid host_port" : name(pc.primary);
+    fields.hp_secondaries = pc.secondaries.map(name);
+    fields.hp_last_drops = pc.last_drops.map(name);
   }
   return JSON.stringify(fields);
 }

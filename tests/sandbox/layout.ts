@@ -16,6 +16,8 @@ export const sandboxFd = { beacon: 1, check: 1, lease: 4, grace: 5 } as const;
 export interface SandboxLayout {
   dir: string;
   version: PegasusVersion;
+  /** 2.6 host-name mode (see `host-names.ts`); absent when off. */
+  hostNames?: boolean;
   cluster: string;
   root: string;
   /** Absolute paths, so commands work under a bare environment. */

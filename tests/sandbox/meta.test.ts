@@ -57,7 +57,10 @@ describe("the tree a meta writes (reference §6.3, §6.6)", () => {
   });
 
   test("each meta holds an EPHEMERAL|SEQUENTIAL LOCKNODE with its host:port; the smallest is the leader", async () => {
-    const children = ((await zk.children(lockDir())) ?? []).sort();
+    // Followers create their lock nodes after the leader serves: wait for all three.
+    const lockNodes = async () => ((await zk.children(lockDir())) ?? []).sort();
+    await waitFor(async () => (await lockNodes()).length === 3, 20_000, "three lock nodes");
+    const children = await lockNodes();
     expect(children).toHaveLength(3);
     for (const child of children) expect(child).toMatch(/^LOCKNODE\d{10}$/);
     const values = await Promise.all(
@@ -168,12 +171,21 @@ describe("meta levels (reference §7)", () => {
     const before = await partitionVersions();
     await sandbox.killReplica(4);
     const leader = await sandbox.waitForLeader();
-    await waitFor(
-      async () => ((await sandbox.metaState(leader))?.deferredWrites ?? 0) > 0,
+    const deferred = await waitFor(
+      async () => {
+        const state = await sandbox.metaState(leader);
+        return state && state.deferredWrites > 0 ? state : null;
+      },
       15_000,
       "deferred partition writes",
     );
-    await Bun.sleep(1500);
+    // Retried (and deferred again) twice more: blind held them back, however slow the machine.
+    await waitFor(
+      async () =>
+        ((await sandbox.metaState(leader))?.deferredRetries ?? 0) >= deferred.deferredRetries + 2,
+      15_000,
+      "two more rounds of deferred-write retries",
+    );
     expect(changed(before, await partitionVersions())).toEqual([]);
 
     expect((await sandbox.shell("set_meta_level steady\n")).stdout).toContain(
@@ -184,7 +196,7 @@ describe("meta levels (reference §7)", () => {
         const names = changed(before, await partitionVersions());
         return names.length > 0 ? names : null;
       },
-      5000,
+      15_000,
       "partition writes after steady",
     );
     const dead = sandbox.layout.replicas[4]?.address as string;
@@ -194,8 +206,9 @@ describe("meta levels (reference §7)", () => {
     expect([pc.primary, ...pc.secondaries]).not.toContain(dead);
     expect(pc.last_drops).toContain(dead);
     await sandbox.startReplica(4);
-    const restarted = await sandbox.replicaState(4);
-    expect(restarted?.replicas.length).toBeGreaterThan(0);
+    // One probe right after a start can miss (a 1 s HTTP timeout on a busy machine): wait for it.
+    const restarted = await waitFor(() => sandbox.replicaState(4), 10_000, "replica 4's state");
+    expect(restarted.replicas.length).toBeGreaterThan(0);
     await sandbox.waitHealthy();
   }, 40_000);
 
@@ -246,7 +259,8 @@ describe("replica servers (reference §9)", () => {
     expect(down.exitCode).toBe(0);
     expect(down.stdout).toContain("The cluster name is: unknown\n");
     expect(down.stdout).toContain(
-      "list apps failed, error=ERR_NETWORK_FAILURE\nlist nodes failed, error=ERR_NETWORK_FAILURE\nget meta level got error ERR_NETWORK_FAILURE\n",
+      // master ls_apps prints the error_s of request_meta_and_wait_response, message included.
+      "list apps failed, error=ERR_NETWORK_FAILURE: request meta failed: task=RPC_CM_LIST_APPS, error=ERR_NETWORK_FAILURE\nlist nodes failed, error=ERR_NETWORK_FAILURE\nget meta level got error ERR_NETWORK_FAILURE\n",
     );
     await sandbox.waitReplicasInactive((sandboxFd.lease + sandboxFd.check) * 1000 + 3000);
     // The last acknowledged beacon may be one beacon interval old when the metas stop.

@@ -116,3 +116,46 @@ describe("recoverFromReports()", () => {
     });
   });
 });
+
+describe("recoverFromReports() as master server_state.cpp", () => {
+  test("2.6 bad-node hints end without a newline (sync_apps_from_replica_nodes); 2.5 with one", () => {
+    const bad: NodeReport[] = [
+      { node: "a:1", error: "ERR_NETWORK_FAILURE" },
+      { node: "b:1", error: "ERR_TIMEOUT" },
+    ];
+    const line = (n: string, e: string) =>
+      `ERROR: collect app and replica info from node(${n}) failed with err(${e}), you can skip it by set skip_bad_nodes option`;
+    const both = [line("a:1", "ERR_NETWORK_FAILURE"), line("b:1", "ERR_TIMEOUT")];
+    expect(recoverFromReports(bad, { ...options, version: "2.6" }).hint).toBe(both.join(""));
+    expect(recoverFromReports(bad, { ...options, version: "2.5" }).hint).toBe(
+      `${both.join("\n")}\n`,
+    );
+  });
+
+  test("renames in a loop until free (construct_apps), holders keep init_partition_count -1, partitions last_committed_decree 0 (construct_replica)", () => {
+    const app = (id: number, name: string) =>
+      newAppInfo({ app_id: id, app_name: name, partition_count: 1 });
+    const outcome = recoverFromReports(
+      [
+        {
+          node: "n1:1",
+          apps: [app(2, "t"), app(4, "t"), app(5, "t__2")],
+          replicas: [replica(2, 0, 3, 77), replica(4, 0, 3), replica(5, 0, 3)],
+        },
+      ],
+      options,
+    );
+    expect(outcome.apps.map((a) => a.info.app_name)).toEqual([
+      "__drop_holder__1",
+      "t__2__2",
+      "__drop_holder__3",
+      "t",
+      "t__2",
+    ]);
+    expect(outcome.hint).toContain(
+      "WARNING: app(2)'s old name(t) is conflict with others, rename it to (t__2__2)\n",
+    );
+    expect(outcome.apps[0]?.info.init_partition_count).toBe(-1);
+    expect(outcome.apps[1]?.partitions[0]).toMatchObject({ ballot: 3, last_committed_decree: 0 });
+  });
+});

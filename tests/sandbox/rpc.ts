@@ -27,6 +27,8 @@ export interface ConfigUpdate {
 export interface MetaReply {
   err: string;
   primary?: string;
+  /** Set by the shell's client when no meta answered: the RPC failed, not the meta. */
+  transport?: boolean;
 }
 
 /** A call that never got an answer. */

@@ -50,6 +50,12 @@ export interface SandboxOptions {
   /** @default "2.6" */
   version?: PegasusVersion;
   /**
+   * 2.6 only: processes call themselves by the reverse-DNS name of 127.0.0.1 (`localhost:port`)
+   * while configs and the inventory keep `127.0.0.1:port`, as a 2.6 cluster configured by IP does.
+   * @default false
+   */
+  hostNames?: boolean;
+  /**
    * Tie every process to this process: ZooKeeper under `--pdeathsig`, metas and replicas exit
    * when it is gone. The CLI passes false (detached ZooKeeper with pid files). @default true
    */
@@ -69,6 +75,8 @@ export interface MetaProcessState {
   recovering: boolean;
   started: boolean;
   deferredWrites: number;
+  /** Rounds of retrying deferred writes so far. */
+  deferredRetries: number;
 }
 
 /** A running sandbox. */
@@ -155,20 +163,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     zookeepers = await startZooKeepers(2);
     zkPorts = [zookeepers[0]?.port as number, zookeepers[1]?.port as number];
   } else {
+    // Detached servers are started only once sandbox.json names them (below), so that `down`
+    // finds whatever a failed or interrupted `up` left running.
     const first = await freePort();
     let second = await freePort();
     while (second === first) second = await freePort();
     zkPorts = [first, second];
-    await Promise.all([
-      startDetachedZooKeeper(join(dir, "zk-old"), {
-        port: zkPorts[0],
-        ownerPid: owner ?? undefined,
-      }),
-      startDetachedZooKeeper(join(dir, "zk-new"), {
-        port: zkPorts[1],
-        ownerPid: owner ?? undefined,
-      }),
-    ]);
   }
   const taken = new Set(zkPorts);
   const ports = async (n: number) => {
@@ -185,6 +185,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const layout: SandboxLayout = {
     dir,
     version,
+    ...(options.hostNames && version === "2.6" ? { hostNames: true } : {}),
     cluster: "sandbox",
     root: "/pegasus/sandbox",
     bun: process.execPath,
@@ -217,9 +218,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   ];
   if (isOwned) for (const m of members) owned.add(m);
   try {
+    await Promise.all(
+      Object.values(layout.zookeepers).map((z) =>
+        z.dir
+          ? startDetachedZooKeeper(z.dir, { port: z.port, ownerPid: owner ?? undefined })
+          : null,
+      ),
+    );
     await Promise.all(members.map((m) => startMember(layout, m)));
-    await sandbox.waitForLeader(20_000);
-    await sandbox.waitHealthy(20_000);
+    // Deadlines, not expected durations: a 2-core machine running two suites is 10× slower.
+    await sandbox.waitForLeader(60_000);
+    await sandbox.waitHealthy(60_000);
     const tables = Array.from(
       { length: options.tables ?? 20 },
       (_, i) => `table${String(i + 1).padStart(2, "0")}`,
@@ -229,7 +238,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         sandbox.rpc("create_app", { app_name: name, partition_count: i % 2 === 0 ? 4 : 8 }),
       ),
     );
-    await sandbox.waitHealthy(30_000);
+    await sandbox.waitHealthy(60_000);
     loadInventory(inventoryFile);
   } catch (error) {
     await sandbox.stop();
@@ -251,7 +260,8 @@ function makeSandbox(
   const getJson = async <T>(port: number, path: string): Promise<T | null> => {
     try {
       const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-        signal: AbortSignal.timeout(1000),
+        // A busy 2-core machine can take seconds to answer; callers poll with their own deadline.
+        signal: AbortSignal.timeout(5000),
       });
       return response.ok ? ((await response.json()) as T) : null;
     } catch {
@@ -287,7 +297,7 @@ function makeSandbox(
       const leading = states.findIndex((s) => s?.isLeader && (s.started || s.recovering));
       return leading >= 0 ? (layout.metas[leading]?.task ?? null) : null;
     },
-    waitForLeader: (timeoutMs = 15_000) =>
+    waitForLeader: (timeoutMs = 30_000) =>
       waitFor(
         async () => {
           const task = await sandbox.leader();
@@ -323,7 +333,7 @@ function makeSandbox(
       await stopMember(replica(index), "kill");
     },
     replicaState: (index) => getJson(replica(index).port, "/replica/state"),
-    async waitReplicasInactive(timeoutMs = 15_000) {
+    async waitReplicasInactive(timeoutMs = 30_000) {
       await waitFor(
         async () => {
           const states = await Promise.all(
@@ -344,7 +354,7 @@ function makeSandbox(
       return reply.apps;
     },
     async nodes() {
-      const reply = await client.request<MetaReply & { nodes: NodeView[] }>("list_nodes", {});
+      const reply = await client.request<MetaReply & { nodes: NodeView[] }>("sandbox_nodes", {});
       if (reply.err !== "ERR_OK") throw new Error(`list_nodes failed: ${reply.err}`);
       return reply.nodes;
     },
@@ -362,7 +372,7 @@ function makeSandbox(
       const reply = await client.request("drop_app", { app_name: name });
       if (reply.err !== "ERR_OK") throw new Error(`drop_app ${name} failed: ${reply.err}`);
     },
-    async waitHealthy(timeoutMs = 20_000) {
+    async waitHealthy(timeoutMs = 30_000) {
       await waitFor(
         async () => {
           const nodes = await sandbox.nodes().catch(() => []);

@@ -15,7 +15,10 @@ export interface AppView {
 
 /** A replica server as `list_nodes` returns it. */
 export interface NodeView {
+  /** As the node names itself (2.6 host-name mode: `localhost:port`). */
   address: string;
+  /** Where it is reached, as partition configurations hold it; `address` when absent. */
+  rpcAddress?: string;
   status: "ALIVE" | "UNALIVE";
 }
 
@@ -125,7 +128,9 @@ export function nodesTables(nodes: NodeView[], apps: AppView[] | null): TablePri
     for (const column of ["replica_count", "primary_count", "secondary_count"])
       details.addColumn(column, "right");
   }
-  const counts = new Map(nodes.map((n) => [n.address, { primary: 0, secondary: 0 }]));
+  const counts = new Map(
+    nodes.map((n) => [n.rpcAddress ?? n.address, { primary: 0, secondary: 0 }]),
+  );
   for (const app of apps ?? []) {
     if (app.info.status !== "AS_AVAILABLE") continue;
     for (const pc of app.partitions) {
@@ -139,7 +144,7 @@ export function nodesTables(nodes: NodeView[], apps: AppView[] | null): TablePri
   }
   for (const node of nodes) {
     details.addRow(node.address).append(node.status);
-    const c = counts.get(node.address) as { primary: number; secondary: number };
+    const c = counts.get(node.rpcAddress ?? node.address) as { primary: number; secondary: number };
     if (apps)
       details
         .append(c.primary + c.secondary)

@@ -64,11 +64,12 @@ describe("get_meta_level / set_meta_level", () => {
   });
 
   test("setMetaLevelCommand() turns a level the shell cannot parse, and its USAGE, into ShellCommandRejected", () => {
+    // v2.5.0 rebalance.cpp set_meta_level: the parse error goes to stderr (verify_logged).
     const out =
-      "parse sleepy as meta function level failed\nUSAGE: \tset_meta_level  <stopped|blind|freezed|steady|lively>\ncurrent meta level is fl_steady\n";
+      "USAGE: \tset_meta_level  <stopped|blind|freezed|steady|lively>\ncurrent meta level is fl_steady\n";
     const t = splitShellOutput(
-      f.banner26 + out,
-      "",
+      f.banner25 + out,
+      "parse sleepy as meta function level failed\n",
       [setMetaLevelCommand("sleepy" as MetaLevel), getMetaLevelCommand()],
       "auto",
     );

@@ -267,7 +267,9 @@ describe("ls", () => {
 
   test("tablesCommand() reads ≤2.5 text without atomic_idempotent", () => {
     const list = valueIn(
-      readOne(tablesCommand({ json: false }), f.lsGeneral25, { banner: f.banner25 }),
+      readOne(tablesCommand({ json: false, detailed: false }), f.lsGeneral25, {
+        banner: f.banner25,
+      }),
     );
     expect(list.tables[0]).toEqual(stat);
   });

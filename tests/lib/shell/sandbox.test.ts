@@ -268,7 +268,10 @@ for (const version of ["2.5", "2.6"] as PegasusVersion[]) {
       expect(errors.map((e) => (e as ShellCommandFailed).line)).toEqual([
         "get cluster info failed, error=ERR_NETWORK_FAILURE",
         "list nodes failed, error=ERR_NETWORK_FAILURE",
-        "list apps failed, error=ERR_NETWORK_FAILURE",
+        // master ls_apps prints the error_s of request_meta_and_wait_response, message included.
+        version === "2.6"
+          ? "list apps failed, error=ERR_NETWORK_FAILURE: request meta failed: task=RPC_CM_LIST_APPS, error=ERR_NETWORK_FAILURE"
+          : "list apps failed, error=ERR_NETWORK_FAILURE",
         "get meta level got error ERR_NETWORK_FAILURE",
       ]);
       const error = await shell.tables().catch((e: unknown) => e);
@@ -287,7 +290,8 @@ for (const version of ["2.5", "2.6"] as PegasusVersion[]) {
       sandbox.setMetaConfig(0, "meta_server", "recover_from_replica_server", "true");
       await sandbox.startMeta(0);
       expect(await sandbox.waitForLeader()).toBe(0);
-      expect((await sandbox.metaState(0))?.recovering).toBe(true);
+      const state = await waitFor(() => sandbox.metaState(0), 10_000, "meta 0's state");
+      expect(state.recovering).toBe(true);
       const error = await shell.tables().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MetaUnderRecovery);
       expect((error as MetaUnderRecovery).message).toBe(

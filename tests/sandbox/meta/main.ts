@@ -8,6 +8,7 @@
  * its session, so its lock node lingers until the session times out.
  */
 import type { PegasusVersion } from "../encoding.ts";
+import { hostNamer } from "../host-names.ts";
 import { exitWithOwner } from "../owner.ts";
 import { RdsnConfigError } from "../rdsn-ini.ts";
 import { crash, localTime, log, setLogRole } from "../rdsn-log.ts";
@@ -23,7 +24,11 @@ const cureIntervalMs = 500;
 const deferredRetryMs = 1000;
 
 /** Runs a meta server until it exits. */
-export async function runMeta(configFile: string, version: PegasusVersion): Promise<void> {
+export async function runMeta(
+  configFile: string,
+  version: PegasusVersion,
+  hostNames = false,
+): Promise<void> {
   setLogRole("meta");
   exitWithOwner();
   let options: MetaOptions;
@@ -48,7 +53,10 @@ export async function runMeta(configFile: string, version: PegasusVersion): Prom
     );
     process.exit(0);
   });
-  const state = new MetaState(options, zk, version);
+  const name = await hostNamer(hostNames && version === "2.6");
+  /** What this meta calls itself: its lock node data and `primary_meta_server`. */
+  const self = name(options.address);
+  const state = new MetaState(options, zk, version, name);
   const leadership: Leadership = { isLeader: false, primary: null };
   Bun.serve({
     hostname: "127.0.0.1",
@@ -76,14 +84,14 @@ export async function runMeta(configFile: string, version: PegasusVersion): Prom
   await createPathComponents(zk, options.lockRoot);
   const lockDir = `${options.lockRoot.replace(/\/+$/, "")}/${leaderLockId}`;
   await zk.createIfMissing(lockDir, "");
-  await acquireLeaderLock(zk, lockDir, options.address, {
+  await acquireLeaderLock(zk, lockDir, self, {
     onOwner: (owner) => {
       leadership.primary = owner;
     },
     onLostLock: () => process.exit(0),
   });
   leadership.isLeader = true;
-  leadership.primary = options.address;
+  leadership.primary = self;
 
   const found = await loadTree(state);
   if (found && options.recoverFromReplicaServer) {
@@ -104,6 +112,7 @@ export async function runMeta(configFile: string, version: PegasusVersion): Prom
     if (!found) await createDefaultApps(state);
     state.initializeNodeState();
     await state.startService();
+    if (found) state.reconcileDropFlags();
   }
   log("I", "meta_service.cpp:520:start", `meta server ${options.address} serves as the primary`);
   setInterval(() => state.checkNodes(), options.fdCheckIntervalMs);

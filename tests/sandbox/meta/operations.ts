@@ -52,17 +52,29 @@ export function listApps(state: MetaState, status: string): AppView[] {
     .sort((a, b) => a.info.app_id - b.info.app_id);
 }
 
-/** `list_nodes`, in address order, with `status` `all`, `ALIVE` or `UNALIVE`. */
+/**
+ * `list_nodes`, with `status` `all`, `ALIVE` or `UNALIVE`: each node as it names itself
+ * (`address`; a reverse-DNS name in host-name mode) and where it is reached (`rpcAddress`).
+ * ≤2.5 sort by `rpc_address` (IP, then port); 2.6 by `host_port` (host string, then port).
+ */
 export function listNodes(state: MetaState, status = "all"): NodeView[] {
-  return state
-    .sortedNodes()
-    .map(
-      (address): NodeView => ({
-        address,
-        status: state.nodes.get(address)?.alive ? "ALIVE" : "UNALIVE",
-      }),
-    )
-    .filter((n) => status === "all" || n.status === status);
+  const nodes = state.sortedNodes().map(
+    (rpcAddress): NodeView => ({
+      address: state.name(rpcAddress),
+      rpcAddress,
+      status: state.nodes.get(rpcAddress)?.alive ? "ALIVE" : "UNALIVE",
+    }),
+  );
+  if (state.version === "2.6") nodes.sort((a, b) => compareHostPorts(a.address, b.address));
+  return nodes.filter((n) => status === "all" || n.status === status);
+}
+
+/** `host_port` order: the host as a string, then the port as a number. */
+function compareHostPorts(a: string, b: string): number {
+  const split = (s: string) =>
+    [s.slice(0, s.lastIndexOf(":")), Number(s.slice(s.lastIndexOf(":") + 1))] as const;
+  const [[x, p], [y, q]] = [split(a), split(b)];
+  return x < y ? -1 : x > y ? 1 : p - q;
 }
 
 /** `query_cluster_info`: key/value pairs in upstream order. */
@@ -72,20 +84,20 @@ export function clusterInfo(state: MetaState): [string, string][] {
     state.version === "2.6"
       ? JSON.stringify({ copy_pri: 0, copy_sec: 0, move_pri: 0, total: 0 }, null, 2)
       : "move_pri=0,copy_pri=0,copy_sec=0,total=0";
-  const counts = listNodes(state, "ALIVE").map((n) => {
+  const counts = listNodes(state, "ALIVE").map(({ rpcAddress: node = "" }) => {
     let primaries = 0;
     let total = 0;
     for (const { partitions } of state.apps.values()) {
       for (const pc of partitions) {
-        if (pc.primary === n.address) primaries++;
-        if (pc.primary === n.address || pc.secondaries.includes(n.address)) total++;
+        if (pc.primary === node) primaries++;
+        if (pc.primary === node || pc.secondaries.includes(node)) total++;
       }
     }
     return { primaries, total };
   });
   return [
     ["meta_servers", o.serverList.join(",")],
-    ["primary_meta_server", o.address],
+    ["primary_meta_server", state.name(o.address)],
     ["zookeeper_hosts", o.zookeeperHosts],
     ["zookeeper_root", o.clusterRoot],
     ["meta_function_level", state.effectiveLevel()],
@@ -153,10 +165,14 @@ export async function createApp(
   });
   const partitions = Array.from({ length: info.partition_count }, (_, p) => newPartition(info, p));
   state.apps.set(info.app_id, { info: { ...info, status: "AS_CREATING" }, partitions });
-  await state.zk.create(state.appPath(info.app_id), encodeAppInfo(info, state.version));
+  // do_app_create / init_app_partition_node accept ERR_NODE_ALREADY_EXIST as success.
+  await state.zk.createIfMissing(state.appPath(info.app_id), encodeAppInfo(info, state.version));
   await Promise.all(
     partitions.map((pc) =>
-      state.zk.create(state.partitionPath(pc), encodePartition(pc, state.version)),
+      state.zk.createIfMissing(
+        state.partitionPath(pc),
+        encodePartition(pc, state.version, state.name),
+      ),
     ),
   );
   (state.apps.get(info.app_id) as { info: AppInfo }).info = info;
@@ -205,49 +221,58 @@ export async function appEnvs(
   return { err: "ERR_OK", envs: app.info.envs };
 }
 
-let recovering = false;
+/** Recovery requests run one at a time, as under `meta_service::on_start_recovery`'s write lock. */
+let recoveryLock: Promise<unknown> = Promise.resolve();
 
-/** `start_recovery`: rebuild from the listed nodes, write the tree, start serving. */
-export async function startRecovery(
+/**
+ * `start_recovery`: rebuild from the listed nodes, write the tree, start serving. A second
+ * request waits for the first, then finds the service started (ERR_SERVICE_ALREADY_RUNNING):
+ * upstream checks only `_started`, there is no ERR_BUSY.
+ */
+export function startRecovery(
+  state: MetaState,
+  request: { nodes: string[]; skip_bad_nodes: boolean; skip_lost_partitions: boolean },
+): Promise<{ err: string; hint_message: string }> {
+  const next = recoveryLock.then(() => recoverOnce(state, request));
+  recoveryLock = next.catch(() => undefined);
+  return next;
+}
+
+async function recoverOnce(
   state: MetaState,
   request: { nodes: string[]; skip_bad_nodes: boolean; skip_lost_partitions: boolean },
 ): Promise<{ err: string; hint_message: string }> {
   if (state.started || !state.recovering)
     return { err: "ERR_SERVICE_ALREADY_RUNNING", hint_message: "" };
-  if (recovering) return { err: "ERR_BUSY", hint_message: "" };
-  recovering = true;
+  const reports = await Promise.all(request.nodes.map((node) => askNode(node)));
+  const outcome = recoverFromReports(reports, {
+    skipBadNodes: request.skip_bad_nodes,
+    skipLostPartitions: request.skip_lost_partitions,
+    nowSecond: nowSecond(),
+    version: state.version,
+  });
+  if (outcome.err !== "ERR_OK") return { err: outcome.err, hint_message: outcome.hint };
+  for (const app of outcome.apps) state.apps.set(app.info.app_id, app);
   try {
-    const reports = await Promise.all(request.nodes.map((node) => askNode(node)));
-    const outcome = recoverFromReports(reports, {
-      skipBadNodes: request.skip_bad_nodes,
-      skipLostPartitions: request.skip_lost_partitions,
-      nowSecond: nowSecond(),
-    });
-    if (outcome.err !== "ERR_OK") return { err: outcome.err, hint_message: outcome.hint };
-    for (const app of outcome.apps) state.apps.set(app.info.app_id, app);
-    try {
-      await writeTree(state);
-    } catch (error) {
-      crash(
-        "server_state.cpp:2737:on_start_recovery",
-        `sync apps to remote storage failed when do recovery, need to manually clear contents from remote storage and restart the service: ${(error as Error).message}`,
-        "ec == ERR_OK",
-      );
-    }
-    for (const { info } of state.apps.values())
-      info.status = info.status === "AS_CREATING" ? "AS_AVAILABLE" : "AS_DROPPED";
-    state.initializeNodeState();
-    state.recovering = false;
-    await state.startService();
-    log(
-      "I",
-      "server_state.cpp:2760:on_start_recovery",
-      `recovery succeed, ${state.apps.size} apps recovered`,
+    await writeTree(state);
+  } catch (error) {
+    crash(
+      "server_state.cpp:2737:on_start_recovery",
+      `sync apps to remote storage failed when do recovery, need to manually clear contents from remote storage and restart the service: ${(error as Error).message}`,
+      "ec == ERR_OK",
     );
-    return { err: "ERR_OK", hint_message: outcome.hint };
-  } finally {
-    recovering = false;
   }
+  for (const { info } of state.apps.values())
+    info.status = info.status === "AS_CREATING" ? "AS_AVAILABLE" : "AS_DROPPED";
+  state.initializeNodeState();
+  state.recovering = false;
+  await state.startService();
+  log(
+    "I",
+    "server_state.cpp:2760:on_start_recovery",
+    `recovery succeed, ${state.apps.size} apps recovered`,
+  );
+  return { err: "ERR_OK", hint_message: outcome.hint };
 }
 
 async function askNode(node: string): Promise<NodeReport> {

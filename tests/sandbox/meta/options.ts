@@ -19,6 +19,22 @@ export interface DefaultApp {
   app_type: string;
   partition_count: number;
   max_replica_count: number;
+  is_stateful: boolean;
+  envs: Record<string, string>;
+}
+
+/**
+ * `envs = k1=v1,k2=v2` (`utils::parse_kv_map` with ',' and '=').
+ * @throws {RdsnConfigError} As upstream's CHECK on an invalid envs string.
+ */
+function envsOf(text: string, section: string): Record<string, string> {
+  const envs: Record<string, string> = {};
+  for (const pair of text.split(",").filter((p) => p.trim() !== "")) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new RdsnConfigError(`'[${section}] envs' is invalid, envs = ${text}`);
+    envs[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return envs;
 }
 
 /** Everything the meta reads from its config, with upstream defaults. */
@@ -68,15 +84,18 @@ export function readMetaOptions(file: string): MetaOptions {
       "ERROR: need parameters: <lock_root> ([meta_server] distributed_lock_service_parameters)",
     );
   }
+  // server_state::initialize_default_apps: a section without app_name is skipped (a warning).
   const defaultApps = config
     .sections()
-    .filter((s) => s.startsWith("meta_server.apps."))
+    .filter((s) => s.startsWith("meta_server.apps") && readValue(config, s, "app_name", "") !== "")
     .sort()
     .map((section) => ({
-      app_name: readValue(config, section, "app_name", section.slice("meta_server.apps.".length)),
+      app_name: readValue(config, section, "app_name", ""),
       app_type: readValue(config, section, "app_type", "pegasus"),
       partition_count: readValue(config, section, "partition_count", 1),
       max_replica_count: readValue(config, section, "max_replica_count", 3),
+      is_stateful: readValue(config, section, "stateful", true),
+      envs: envsOf(readValue(config, section, "envs", ""), section),
     }));
   return {
     port,

@@ -10,7 +10,13 @@
  *    `last_drops`; fewer replicas than max → a WARNING; none → ERR_TRY_AGAIN, or an empty
  *    partition with skip_lost_partitions. Dropping tables keep fresh partitions.
  */
-import { type AppInfo, newAppInfo, newPartition, type PartitionConfig } from "../encoding.ts";
+import {
+  type AppInfo,
+  newAppInfo,
+  newPartition,
+  type PartitionConfig,
+  type PegasusVersion,
+} from "../encoding.ts";
 import { crash } from "../rdsn-log.ts";
 import type { ReplicaInfo } from "../rpc.ts";
 
@@ -48,16 +54,24 @@ const compatibleKeys = [
  */
 export function recoverFromReports(
   reports: NodeReport[],
-  options: { skipBadNodes: boolean; skipLostPartitions: boolean; nowSecond: number },
+  options: {
+    skipBadNodes: boolean;
+    skipLostPartitions: boolean;
+    nowSecond: number;
+    /** @default "2.5" */
+    version?: PegasusVersion;
+  },
 ): RecoveryOutcome {
   let hint = "";
   let failed = false;
+  // master sync_apps_from_replica_nodes formats these without "\n" (v2.5.0 ended them with endl).
+  const end = options.version === "2.6" ? "" : "\n";
   for (const report of reports) {
     if (!("error" in report)) continue;
     if (options.skipBadNodes) {
-      hint += `WARNING: collect app and replica info from node(${report.node}) failed with err(${report.error}), skip the bad node\n`;
+      hint += `WARNING: collect app and replica info from node(${report.node}) failed with err(${report.error}), skip the bad node${end}`;
     } else {
-      hint += `ERROR: collect app and replica info from node(${report.node}) failed with err(${report.error}), you can skip it by set skip_bad_nodes option\n`;
+      hint += `ERROR: collect app and replica info from node(${report.node}) failed with err(${report.error}), you can skip it by set skip_bad_nodes option${end}`;
       failed = true;
     }
   }
@@ -93,17 +107,19 @@ export function recoverFromReports(
         partition_count: 1,
         status: "AS_DROPPING",
         expire_second: options.nowSecond,
+        // construct_apps fills a fresh app_info: init_partition_count keeps its thrift default.
+        init_partition_count: -1,
       }),
     );
   }
   const taken = new Set<string>();
   for (const id of [...apps.keys()].sort((a, b) => b - a)) {
     const app = apps.get(id) as AppInfo;
-    if (taken.has(app.app_name)) {
-      const renamed = `${app.app_name}__${id}`;
-      hint += `WARNING: app(${id})'s old name(${app.app_name}) is conflict with others, rename it to (${renamed})\n`;
-      app.app_name = renamed;
-    }
+    const oldName = app.app_name;
+    // construct_apps appends "__<id>" in a loop until the name is free.
+    while (taken.has(app.app_name)) app.app_name = `${app.app_name}__${id}`;
+    if (app.app_name !== oldName)
+      hint += `WARNING: app(${id})'s old name(${oldName}) is conflict with others, rename it to (${app.app_name})\n`;
     taken.add(app.app_name);
   }
 
@@ -147,8 +163,8 @@ export function recoverFromReports(
         continue;
       }
       pc.primary = best.node;
+      // construct_replica (meta_data.cpp) sets primary and ballot; last_committed_decree stays 0.
       pc.ballot = best.replica.ballot;
-      pc.last_committed_decree = best.replica.last_committed_decree;
       pc.last_drops = found
         .slice(Math.max(0, found.length - (info.max_replica_count - 1)))
         .map((f) => f.node);

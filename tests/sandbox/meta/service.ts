@@ -2,8 +2,9 @@
  * The simulated meta's one port: loopback RPCs under `/rpc/` (beacons, config sync, DDL, level
  * control, recovery) and the public HTTP endpoints `/meta/cluster`, `/meta/nodes` and
  * `/meta/apps` (compact JSON; a backup meta answers 307 to the primary), plus `/sandbox/state`
- * for the sandbox's own checks. RPCs other than beacons, `list_nodes` and `recover` answer
- * ERR_FORWARD_TO_OTHERS on a follower and ERR_UNDER_RECOVERY while recovering (§8.3).
+ * for the sandbox's own checks. RPCs other than beacons and `recover` answer ERR_FORWARD_TO_OTHERS
+ * on a follower and ERR_UNDER_RECOVERY while recovering (`meta_service::check_status_and_authz`,
+ * `list_nodes` included).
  */
 import { type ReplicaInfo, rpcRouter } from "../rpc.ts";
 import { printTable, printTables } from "../table-printer.ts";
@@ -24,7 +25,7 @@ export function metaHandler(
   leadership: Leadership,
   info: { version: string; startTime: string },
 ): (request: Request) => Promise<Response> {
-  /** `check_status_and_authz`; `list_nodes` skips the recovery check (it lists beaconing nodes). */
+  /** `check_status_and_authz`: in recovery mode everything but `recover` is ERR_UNDER_RECOVERY (`list_nodes` too). */
   const guarded =
     <B, R>(handler: (body: B) => R | Promise<R>, duringRecovery = false) =>
     (body: B) => {
@@ -48,11 +49,13 @@ export function metaHandler(
       err: "ERR_OK",
       apps: op.listApps(state, body.status ?? "all"),
     })),
-    list_nodes: guarded(
-      (body: { status?: string }) => ({
-        err: "ERR_OK",
-        nodes: op.listNodes(state, body.status),
-      }),
+    list_nodes: guarded((body: { status?: string }) => ({
+      err: "ERR_OK",
+      nodes: op.listNodes(state, body.status),
+    })),
+    /** The sandbox's own view of the nodes, in recovery mode too (no upstream RPC). */
+    sandbox_nodes: guarded(
+      (body: { status?: string }) => ({ err: "ERR_OK", nodes: op.listNodes(state, body.status) }),
       true,
     ),
     cluster_info: guarded(() => ({ err: "ERR_OK", pairs: op.clusterInfo(state) })),
@@ -82,6 +85,7 @@ export function metaHandler(
         recovering: state.recovering,
         started: state.started,
         deferredWrites: state.deferredCount(),
+        deferredRetries: state.retryCount(),
       });
     }
     if (!url.pathname.startsWith("/meta/")) return new Response("not found", { status: 404 });

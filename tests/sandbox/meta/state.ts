@@ -15,6 +15,7 @@ import {
   type PartitionConfig,
   type PegasusVersion,
 } from "../encoding.ts";
+import type { HostNamer } from "../host-names.ts";
 import { crash, log } from "../rdsn-log.ts";
 import { type ConfigUpdate, call } from "../rpc.ts";
 import { ZkCode, ZkError, type ZkSession } from "../zk.ts";
@@ -53,6 +54,8 @@ export class MetaState {
     readonly options: MetaOptions,
     readonly zk: ZkSession,
     readonly version: PegasusVersion,
+    /** How this meta names an `ip:port` (host-name mode: by its reverse-DNS name). */
+    readonly name: HostNamer = (address) => address,
   ) {
     this.level = options.levelOnStart;
     this.appsRoot = `${options.clusterRoot.replace(/\/+$/, "")}/apps`;
@@ -90,6 +93,16 @@ export class MetaState {
       await this.zk.createIfMissing(`${root}/backup`, "");
       await this.zk.children(`${root}/backup`);
     }
+    this.started = true;
+    this.serviceStartMs = now();
+  }
+
+  /**
+   * Makes each partition's dropped flag agree with its table's status. Only a leader that loaded
+   * an existing tree does this (`server_state::sync_apps_from_remote_storage`), not one that
+   * recovered or created the default tables.
+   */
+  reconcileDropFlags(): void {
     for (const { info, partitions } of this.apps.values()) {
       for (const pc of partitions) {
         const dropped = pc.partition_flags !== 0;
@@ -98,8 +111,6 @@ export class MetaState {
           this.propose({ ...pc, partition_flags: 0, ballot: pc.ballot + 1 });
       }
     }
-    this.started = true;
-    this.serviceStartMs = now();
   }
 
   /** A beacon from a replica server. */
@@ -180,8 +191,16 @@ export class MetaState {
 
   /** Retries deferred writes; called every second and when the level changes. */
   flushPending(): void {
+    if (this.pending.size > 0) this.retries++;
     for (const key of this.pending.keys()) void this.flush(key);
   }
+
+  /** How many times deferred writes were retried (tests wait on it instead of sleeping). */
+  retryCount(): number {
+    return this.retries;
+  }
+
+  private retries = 0;
 
   /** Partition writes waiting for the level to rise above blind. */
   deferredCount(): number {
@@ -193,7 +212,7 @@ export class MetaState {
     if (!next || this.writing.has(key) || rank(this.effectiveLevel()) <= rank("blind")) return;
     this.writing.add(key);
     try {
-      await this.zk.set(this.partitionPath(next), encodePartition(next, this.version));
+      await this.zk.set(this.partitionPath(next), encodePartition(next, this.version, this.name));
     } catch (error) {
       this.writing.delete(key);
       if (error instanceof ZkError && error.code === ZkCode.noNode) {
@@ -246,9 +265,12 @@ export class MetaState {
   }
 }
 
-/** The configuration of a dropped table's partition: members to `last_drops`, flag set. */
+/**
+ * The configuration of a dropped table's partition: members to `last_drops`, flag set. Upstream
+ * `server_state::drop_partition` maintains the drops with the secondaries first, then the primary.
+ */
 export function dropPartition(pc: PartitionConfig): PartitionConfig {
-  const members = [pc.primary, ...pc.secondaries].filter((n): n is string => n !== null);
+  const members = [...pc.secondaries, pc.primary].filter((n): n is string => n !== null);
   const drops = [...pc.last_drops.filter((n) => !members.includes(n)), ...members].slice(-3);
   return {
     ...pc,

@@ -59,7 +59,10 @@ async function loadApp(state: MetaState, path: string): Promise<void> {
       if (data === null) {
         const fresh = newPartition(info, pidx);
         if (pidx < info.init_partition_count)
-          await state.zk.create(`${path}/${pidx}`, encodePartition(fresh, state.version));
+          await state.zk.create(
+            `${path}/${pidx}`,
+            encodePartition(fresh, state.version, state.name),
+          );
         return fresh;
       }
       let pc: PartitionConfig | null = null;
@@ -88,15 +91,23 @@ export async function writeTree(state: MetaState): Promise<void> {
     status:
       app.status === "AS_CREATING" || app.status === "AS_AVAILABLE" ? "AS_AVAILABLE" : "AS_DROPPED",
   });
+  // Upstream takes ERR_NODE_ALREADY_EXIST for success here (server_state.cpp
+  // sync_apps_to_remote_storage), leaving an existing node's data as it is.
   await Promise.all(
     apps.map((a) =>
-      state.zk.create(state.appPath(a.info.app_id), encodeAppInfo(stored(a.info), state.version)),
+      state.zk.createIfMissing(
+        state.appPath(a.info.app_id),
+        encodeAppInfo(stored(a.info), state.version),
+      ),
     ),
   );
   await Promise.all(
     apps.flatMap((a) =>
       a.partitions.map((pc) =>
-        state.zk.create(state.partitionPath(pc), encodePartition(pc, state.version)),
+        state.zk.createIfMissing(
+          state.partitionPath(pc),
+          encodePartition(pc, state.version, state.name),
+        ),
       ),
     ),
   );
@@ -106,7 +117,13 @@ export async function writeTree(state: MetaState): Promise<void> {
 /** Creates the `[meta_server.apps.*]` tables on an empty tree (`initialize_default_apps`). */
 export async function createDefaultApps(state: MetaState): Promise<void> {
   state.options.defaultApps.forEach((app, i) => {
-    const info = newAppInfo({ ...app, app_id: i + 1, create_second: nowSecond() });
+    // initialize_default_apps leaves init_partition_count at its thrift default, -1.
+    const info = newAppInfo({
+      ...app,
+      app_id: i + 1,
+      create_second: nowSecond(),
+      init_partition_count: -1,
+    });
     state.apps.set(info.app_id, {
       info,
       partitions: Array.from({ length: info.partition_count }, (_, p) => newPartition(info, p)),

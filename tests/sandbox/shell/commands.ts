@@ -14,7 +14,14 @@ import {
   type NodeView,
   nodesTables,
 } from "../views.ts";
-import { type Command, commandOptions, type ShellContext } from "./context.ts";
+import {
+  type Command,
+  commandOptions,
+  failureText,
+  printError,
+  type ShellContext,
+  shellVersions,
+} from "./context.ts";
 
 const levelNames = ["stopped", "blind", "freezed", "steady", "lively"];
 
@@ -45,7 +52,7 @@ export const ls: Command = {
     if (typeof statusText === "string" && statusText !== "all") {
       status = `AS_${statusText.toUpperCase()}`;
       if (!["AS_AVAILABLE", "AS_CREATING", "AS_DROPPING", "AS_DROPPED"].includes(status)) {
-        ctx.stderr(`parse ${statusText} as app_status::type failed\n`);
+        printError(ctx, `parse ${statusText} as app_status::type failed`);
         return false;
       }
     } else if (statusText === "all") status = "all";
@@ -53,7 +60,7 @@ export const ls: Command = {
       status,
     });
     if (reply.err !== "ERR_OK") {
-      ctx.stdout(`list apps failed, error=${reply.err}\n`);
+      ctx.stdout(`list apps failed, error=${failureText(ctx, reply, "RPC_CM_LIST_APPS")}\n`);
       return true;
     }
     const tables = appsTables(reply.apps, { detailed: o.has("d"), version: ctx.version });
@@ -88,7 +95,7 @@ export const nodes: Command = {
     if (typeof status === "string" && status !== "all") {
       wanted = status.toUpperCase();
       if (wanted !== "ALIVE" && wanted !== "UNALIVE") {
-        ctx.stderr(`parse ${status} as node_status::type failed\n`);
+        printError(ctx, `parse ${status} as node_status::type failed`);
         return false;
       }
     }
@@ -109,7 +116,7 @@ export const nodes: Command = {
         status: "AS_AVAILABLE",
       });
       if (listed.err !== "ERR_OK") {
-        ctx.stdout(`list apps failed, error=${listed.err}\n`);
+        ctx.stdout(`list apps failed, error=${failureText(ctx, listed, "RPC_CM_LIST_APPS")}\n`);
         return true;
       }
       apps = listed.apps;
@@ -148,7 +155,7 @@ export const setMetaLevel: Command = {
     const level = argv[1];
     if (level === undefined) return false;
     if (!levelNames.includes(level)) {
-      ctx.stderr(`parse ${level} as meta function level failed\n`);
+      printError(ctx, `parse ${level} as meta function level failed`);
       return false;
     }
     const reply = await ctx.client.request<MetaReply & { old_level: string }>("control_meta", {
@@ -253,7 +260,7 @@ export const version: Command = {
   name: "version",
   usage: "",
   run(ctx) {
-    ctx.stdout(`Pegasus Shell ${ctx.version}.0\n`);
+    ctx.stdout(`Pegasus Shell ${shellVersions[ctx.version]}\n`);
     return true;
   },
 };

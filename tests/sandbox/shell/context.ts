@@ -25,15 +25,51 @@ export interface Command {
   run(ctx: ShellContext, argv: string[]): Promise<boolean> | boolean;
 }
 
-/** Width of the command-name column in help: the longest upstream command name. */
-const nameWidth = "query_bulk_load_status".length;
+/**
+ * Width of the command-name column in help: the longest name in `src/shell/main.cpp`'s
+ * `commands[]` — `query_bulk_load_status` ≤2.5, `disable_atomic_idempotent` on master.
+ */
+const nameWidths = {
+  "2.5": "query_bulk_load_status".length,
+  "2.6": "disable_atomic_idempotent".length,
+};
 const optionWidth = 70;
+
+/** What the banner and `version` print (`PEGASUS_VERSION`; master is a snapshot build). */
+export const shellVersions = { "2.5": "2.5.0", "2.6": "2.6.0-SNAPSHOT" } as const;
+
+/**
+ * A refusal the way the version prints it: ≤2.5 `fprintf(stderr, …)`; 2.6
+ * `SHELL_PRINTLN_ERROR` (`command_helper.h`): `ERROR: ` in bold red, reset after the newline.
+ */
+export function printError(ctx: ShellContext, message: string): void {
+  if (ctx.version === "2.6") ctx.stderr(`\x1b[1m\x1b[38;2;255;000;000mERROR: ${message}\n\x1b[0m`);
+  else ctx.stderr(`${message}\n`);
+}
+
+/**
+ * A failed RPC's line: 2.6 prints an `error_s` from `request_meta_and_wait_response` as
+ * `ERR_X: request meta failed: task=RPC_…, error=ERR_X` when the RPC itself failed.
+ */
+export function failureText(
+  ctx: ShellContext,
+  reply: { err: string; transport?: boolean },
+  task: string,
+): string {
+  if (ctx.version === "2.6" && reply.transport)
+    return `${reply.err}: request meta failed: task=${task}, error=${reply.err}`;
+  return reply.err;
+}
 
 /**
  * One command's help line(s), wrapped at `]`/`>` boundaries like upstream `print_help`.
  * @example helpLines({ name: "get_meta_level", usage: "" }) // "\tget_meta_level          \n"
  */
-export function helpLines(command: Pick<Command, "name" | "usage">): string {
+export function helpLines(
+  command: Pick<Command, "name" | "usage">,
+  version: PegasusVersion = "2.5",
+): string {
+  const nameWidth = nameWidths[version];
   const usage = command.usage;
   const lines: string[] = [];
   let start = 0;

@@ -12,7 +12,7 @@ import { parseRdsnIni } from "../rdsn-ini.ts";
 import type { MetaReply } from "../rpc.ts";
 import { splitArgs } from "./args.ts";
 import * as basic from "./commands.ts";
-import { type Command, helpLines, type ShellContext } from "./context.ts";
+import { type Command, helpLines, type ShellContext, shellVersions } from "./context.ts";
 import { create, drop } from "./ddl.ts";
 import { MetaClient } from "./meta-client.ts";
 import { recover, remoteCommand, serverInfo } from "./recover.ts";
@@ -21,7 +21,7 @@ const help: Command = {
   name: "help",
   usage: "",
   run(ctx) {
-    ctx.stdout(helpText());
+    ctx.stdout(helpText(ctx.version));
     return true;
   },
 };
@@ -45,8 +45,8 @@ const commands: Command[] = [
   basic.exit,
 ];
 
-function helpText(): string {
-  return `Usage:\n${commands.map((c) => helpLines(c)).join("")}`;
+function helpText(version: PegasusVersion): string {
+  return `Usage:\n${commands.map((c) => helpLines(c, version)).join("")}`;
 }
 
 /** `run.sh shell` arguments: `[-c|--config path] [--cluster|-m list] [-n|--cluster_name name]`. */
@@ -78,7 +78,7 @@ export async function runShell(args: string[], version: PegasusVersion): Promise
   const stdout = (text: string) => process.stdout.write(text);
   const stderr = (text: string) => process.stderr.write(text);
   stdout(
-    `Pegasus Shell ${version}.0\nType "help" for more information.\nType "Ctrl-D" or "Ctrl-C" to exit the shell.\n\n`,
+    `Pegasus Shell ${shellVersions[version]}\nType "help" for more information.\nType "Ctrl-D" or "Ctrl-C" to exit the shell.\n\n`,
   );
   stdout(`The config file is: ${configFile}\n`);
   const metas = cluster.metas.split(",").filter(Boolean);
@@ -108,7 +108,17 @@ export async function runShell(args: string[], version: PegasusVersion): Promise
   const byName = new Map(commands.map((c) => [c.name, c]));
   const tty = process.stdin.isTTY;
   if (tty) stdout(">>> ");
+  // Bun yields a last "" after the final newline, which no real read returns: an empty line
+  // is held until another line proves it was typed.
+  let heldEmpty = false;
   for await (const line of console) {
+    if (line === "" && !tty) {
+      if (heldEmpty) await execute(ctx, byName, "");
+      heldEmpty = true;
+      continue;
+    }
+    if (heldEmpty) await execute(ctx, byName, "");
+    heldEmpty = false;
     await execute(ctx, byName, line);
     if (done) break;
     if (tty) stdout(">>> ");
@@ -130,14 +140,19 @@ async function execute(
     return;
   }
   const name = argv[0];
+  // scanfCommand (src/shell/args.h) returns nullptr for an empty line: run() prints this.
+  if (line === "") {
+    ctx.stdout("Invalid argument(s)\n");
+    return;
+  }
   if (name === undefined) return;
   const command = commands.get(name);
   if (!command) {
-    ctx.stdout(`ERROR: invalid subcommand '${name}'\n${helpText()}`);
+    ctx.stdout(`ERROR: invalid subcommand '${name}'\n${helpText(ctx.version)}`);
     return;
   }
   try {
-    if (!(await command.run(ctx, argv))) ctx.stdout(`USAGE: ${helpLines(command)}`);
+    if (!(await command.run(ctx, argv))) ctx.stdout(`USAGE: ${helpLines(command, ctx.version)}`);
   } catch (error) {
     ctx.stderr(`ERROR: ${(error as Error).message}\n`);
   }

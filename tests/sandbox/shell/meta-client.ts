@@ -12,18 +12,19 @@ export class MetaClient {
   constructor(readonly metas: string[]) {}
 
   /**
-   * Sends `name` to the leader; returns its reply, or `{ err }` when no meta could answer.
+   * Sends `name` to the leader; returns its reply, or `{ err, transport: true }` when no meta
+   * could answer (the RPC itself failed, rather than the meta answering an error).
    * @example const r = await client.request<{ err: string; pairs: [string, string][] }>("cluster_info", {});
    */
   async request<T extends MetaReply>(name: string, body: unknown, timeoutMs = 10_000): Promise<T> {
-    if (this.metas.length === 0) return { err: "ERR_NETWORK_FAILURE" } as T;
+    if (this.metas.length === 0) return { err: "ERR_NETWORK_FAILURE", transport: true } as T;
     const deadline = Date.now() + timeoutMs;
     let index = this.leader;
     let lastError = "ERR_NETWORK_FAILURE";
     for (let attempt = 0; attempt < this.metas.length * 2; attempt++) {
       const address = this.metas[index] as string;
       const remaining = deadline - Date.now();
-      if (remaining <= 0) return { err: "ERR_TIMEOUT" } as T;
+      if (remaining <= 0) return { err: "ERR_TIMEOUT", transport: true } as T;
       try {
         const reply = await call<T>(address, name, body, remaining);
         if (reply.err !== "ERR_FORWARD_TO_OTHERS") {
@@ -39,6 +40,6 @@ export class MetaClient {
         index = (index + 1) % this.metas.length;
       }
     }
-    return { err: lastError } as T;
+    return { err: lastError, transport: true } as T;
   }
 }

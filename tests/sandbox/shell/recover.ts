@@ -5,7 +5,9 @@
  * `=====` lines; argument and file errors go to stderr. `server_info` prints text on stderr in
  * 2.5 and sorted 2-space JSON on stdout in 2.6.
  */
+
 import { readFileSync, writeFileSync } from "node:fs";
+import { resolveAddress } from "../host-names.ts";
 import { call, type MetaReply, RpcFailed } from "../rpc.ts";
 import type { NodeView } from "../views.ts";
 import { type Command, commandOptions, type ShellContext } from "./context.ts";
@@ -107,7 +109,9 @@ export const recover: Command = {
       `Wait seconds: ${wait}\nSkip bad nodes: ${o.has("b")}\nSkip lost partitions: ${o.has("l")}\n`,
     );
     out(`Node list:\n${line}${set.map((n) => `${n}\n`).join("")}${line}`);
-    const request = { nodes: set, skip_bad_nodes: o.has("b"), skip_lost_partitions: o.has("l") };
+    // do_recovery sends each node's IP too (ADD_IP_AND_HOST_PORT_BY_DNS); the meta calls the IP.
+    const ips = await Promise.all(set.map((n) => resolveAddress(n).catch(() => n)));
+    const request = { nodes: ips, skip_bad_nodes: o.has("b"), skip_lost_partitions: o.has("l") };
     const pending = ctx.client.request<MetaReply & { hint_message: string }>(
       "start_recovery",
       request,
