@@ -3,6 +3,7 @@
  * generic rollback (`scripts/runbook/rollback-plan.ts`) undoes them; see README "Rollback".
  */
 import { setConfigValue } from "../../lib/meta-config/index.ts";
+import { setMinosHostsList } from "../../lib/minos-config.ts";
 import type { RollbackFacts } from "../runbook/rollback-facts.ts";
 import { copyWroteTarget } from "../runbook/tree-checks.ts";
 
@@ -23,12 +24,15 @@ export const copyRollbackFacts: RollbackFacts = {
     { step: "copy/06-start-followers", effects: ["leader-on-target"] },
     { step: "copy/07-clean-old-zk", effects: ["leader-on-target", "source-root-removed"] },
   ],
-  // copy/04 (switchMetaConfig) rewrites the one hosts_list line to the target ensemble.
+  // copy/04 (switchEveryConfig) rewrites the one hosts_list line to the target ensemble.
   configWrites: (ctx, meta, original) => [
     setConfigValue(
       original,
       { section: "zookeeper", key: "hosts_list", value: ctx.inventory.zookeeper.target },
       meta.config,
     ).text,
+  ],
+  minosWrites: (ctx, original, where) => [
+    setMinosHostsList(original, ctx.inventory.zookeeper.target, where).text,
   ],
 };

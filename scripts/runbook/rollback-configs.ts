@@ -1,20 +1,23 @@
 /**
- * Meta configs during a rollback: each file must still hold either its original bytes (the
- * backup taken before the first edit) or exactly what the tool wrote; anything else was changed by
- * someone else and is refused with its diff. Verified files are restored to their backup.
+ * Configs during a rollback — each meta's `config.ini` and, with minos, the minos cluster config:
+ * each file must still hold either its original bytes (the backup taken before the first edit) or
+ * exactly what the tool wrote; anything else was changed by someone else and is refused with its
+ * diff. Verified files are restored to their backup.
  */
 import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { PreconditionFailed } from "../../lib/errors.ts";
-import type { MetaServer } from "../../lib/inventory.ts";
 import { lineDiff } from "../../lib/line-diff.ts";
 import type { Check } from "../../lib/step.ts";
 import type { MigrationContext } from "./context.ts";
 import { ensembleOf, readMetaConfig } from "./meta-configs.ts";
+import { readMinosConfig } from "./minos-configs.ts";
 import type { RollbackFacts } from "./rollback-facts.ts";
 
-/** Where a meta config stands before it is restored. */
+/** Where a config stands before it is restored. */
 export interface ConfigStanding {
-  meta: MetaServer;
+  host: string;
+  path: string;
   /** `host:path`, or the path for a local file. */
   where: string;
   now: string;
@@ -26,56 +29,91 @@ export interface ConfigStanding {
   detail?: string;
 }
 
-/** The backup `switchMetaConfig` keeps of a meta's config before its first edit. */
-export function configBackupName(meta: MetaServer): string {
-  return `configs/meta-task${meta.task}.config.ini`;
+/** A config file the migration may have edited, and how to tell what the tool wrote there. */
+interface EditableConfig {
+  host: string;
+  path: string;
+  where: string;
+  /** Backup name `switchEveryConfig` (config-switch.ts) keeps before the first edit. */
+  backup: string;
+  /** Every text the tool may have written, given the original. */
+  written: (original: string) => string[];
+  /** For a file never edited: which ensemble it names now. */
+  names: () => Promise<"source" | "target" | "other">;
 }
 
-/** Reads every meta config and tells which are original, as written by the tool, or changed. */
+/** Every config the migration may have edited: the metas' and, with minos, the minos one. */
+async function editableConfigs(
+  ctx: MigrationContext,
+  facts: RollbackFacts,
+): Promise<EditableConfig[]> {
+  const metas = ctx.inventory.metaServers.map(
+    (meta): EditableConfig => ({
+      host: meta.host,
+      path: meta.config,
+      where: meta.host === "local" ? meta.config : `${meta.host}:${meta.config}`,
+      backup: `configs/meta-task${meta.task}.config.ini`,
+      written: (original) => facts.configWrites(ctx, meta, original),
+      names: async () => ensembleOf(ctx, await readMetaConfig(ctx, meta)),
+    }),
+  );
+  const minos = await readMinosConfig(ctx);
+  if (!minos) return metas;
+  return [
+    ...metas,
+    {
+      host: minos.host,
+      path: minos.path,
+      where: minos.where,
+      backup: `configs/minos-${basename(minos.path)}`,
+      written: (original) => facts.minosWrites(ctx, original, minos.where),
+      names: async () => minos.points,
+    },
+  ];
+}
+
+/** Reads every config and tells which are original, as written by the tool, or changed. */
 export async function configStandings(
   ctx: MigrationContext,
   facts: RollbackFacts,
 ): Promise<ConfigStanding[]> {
-  return Promise.all(ctx.inventory.metaServers.map((meta) => standingOf(ctx, facts, meta)));
+  const configs = await editableConfigs(ctx, facts);
+  return Promise.all(configs.map((config) => standingOf(ctx, config)));
 }
 
-async function standingOf(
-  ctx: MigrationContext,
-  facts: RollbackFacts,
-  meta: MetaServer,
-): Promise<ConfigStanding> {
-  const where = meta.host === "local" ? meta.config : `${meta.host}:${meta.config}`;
-  const now = await ctx.hosts.readFile(meta.host, meta.config);
-  const backup = ctx.journal.snapshot.backups[configBackupName(meta)];
+async function standingOf(ctx: MigrationContext, config: EditableConfig): Promise<ConfigStanding> {
+  const { host, path, where } = config;
+  const now = await ctx.hosts.readFile(host, path);
+  const backup = ctx.journal.snapshot.backups[config.backup];
   if (!backup) {
     // Never edited by the tool: it must still name the source ensemble.
-    const ensemble = ensembleOf(ctx, await readMetaConfig(ctx, meta));
+    const ensemble = await config.names();
     return ensemble === "source"
-      ? { meta, where, now, state: "original" }
+      ? { host, path, where, now, state: "original" }
       : {
-          meta,
+          host,
+          path,
           where,
           now,
           state: "changed",
-          detail: `the tool never edited it, yet its [zookeeper] hosts_list names the ${ensemble} ensemble`,
+          detail: `the tool never edited it, yet its hosts_list names the ${ensemble} ensemble`,
         };
   }
   const original = readFileSync(backup, "utf8");
-  if (now === original) return { meta, where, now, original, state: "original" };
-  const written = facts.configWrites(ctx, meta, original);
-  if (written.includes(now)) return { meta, where, now, original, state: "written" };
-  const closest = written[0] ?? original;
-  const diff = lineDiff(closest, now, where, {
+  if (now === original) return { host, path, where, now, original, state: "original" };
+  const written = config.written(original);
+  if (written.includes(now)) return { host, path, where, now, original, state: "written" };
+  const diff = lineDiff(written[0] ?? original, now, where, {
     beforeLabel: "as the tool wrote it",
     afterLabel: "now",
   });
-  return { meta, where, now, original, state: "changed", detail: diff };
+  return { host, path, where, now, original, state: "changed", detail: diff };
 }
 
-/** Every meta config holds its original bytes or exactly what the tool wrote. */
+/** Every config holds its original bytes or exactly what the tool wrote. */
 export function configsRestorable(facts: RollbackFacts): Check<MigrationContext> {
   return {
-    title: "Every meta config holds its original bytes or exactly what the tool wrote",
+    title: "Every config holds its original bytes or exactly what the tool wrote",
     observe: async (ctx) => {
       const standings = await configStandings(ctx, facts);
       const changed = standings.filter((s) => s.state === "changed");
@@ -101,7 +139,7 @@ export async function verifyConfigsRestorable(
   const changed = standings.filter((s) => s.state === "changed");
   if (changed.length === 0) return standings;
   throw new PreconditionFailed(
-    `Cannot roll back as ${changed.length === 1 ? "a meta config was" : `${changed.length} meta configs were`} changed since the tool wrote ${changed.length === 1 ? "it" : "them"}; nothing was changed:\n${changed.map((s) => `${s.where}: ${s.detail}`).join("\n")}`,
+    `Cannot roll back as ${changed.length === 1 ? "a config was" : `${changed.length} configs were`} changed since the tool wrote ${changed.length === 1 ? "it" : "them"}; nothing was changed:\n${changed.map((s) => `${s.where}: ${s.detail}`).join("\n")}`,
     {
       hint: "Put back what the tool wrote (the diff's lines marked -) or the original from the state dir's backups/configs/, then run `rollback -i FILE` again.",
     },
@@ -124,14 +162,14 @@ export async function restoreConfigs(ctx: MigrationContext, facts: RollbackFacts
         context: 0,
       }).trimEnd(),
     });
-    await ctx.hosts.writeFile(standing.meta.host, standing.meta.config, original);
+    await ctx.hosts.writeFile(standing.host, standing.path, original);
   }
 }
 
 /** Every config the tool edited holds its backed-up bytes again. */
 export function configsRestored(facts: RollbackFacts): Check<MigrationContext> {
   return {
-    title: "Every meta config holds its original bytes",
+    title: "Every config holds its original bytes",
     observe: async (ctx) => {
       const standings = await configStandings(ctx, facts);
       const left = standings.filter((s) => s.state !== "original");

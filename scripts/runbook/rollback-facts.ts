@@ -44,6 +44,8 @@ export interface RollbackFacts {
    * backup): a config holding anything else was changed by someone else, and is not restored.
    */
   configWrites: (ctx: MigrationContext, meta: MetaServer, original: string) => string[];
+  /** The same for the minos cluster config (`meta_control.kind: minos`). */
+  minosWrites: (ctx: MigrationContext, original: string, where: string) => string[];
 }
 
 /** The effects the journal shows, with the steps that caused each. */

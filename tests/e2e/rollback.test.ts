@@ -79,7 +79,7 @@ describe("rollback after a copy step completed", () => {
       const refused = await runTool(["rollback", "-i", s.inventoryFile, "--yes"]);
       expect(refused.exitCode).toBe(3);
       expect(refused.stderr).toContain(
-        `error: Cannot roll back as a meta config was changed since the tool wrote it; nothing was changed:\n${config}: --- ${config} (as the tool wrote it)\n+++ ${config} (now)\n`,
+        `error: Cannot roll back as a config was changed since the tool wrote it; nothing was changed:\n${config}: --- ${config} (as the tool wrote it)\n+++ ${config} (now)\n`,
       );
       expect(refused.stderr).toContain("\n+  timeout_ms = 30000\n");
       expect(await untouched()).toEqual(edited);
