@@ -3,18 +3,12 @@
  * one at a time, or `run` killed inside a step), and writing on the target after the switch.
  */
 import { expect } from "bun:test";
+import { copySteps } from "../../scripts/copy/index.ts";
 import type { Sandbox } from "../sandbox/sandbox.ts";
 import { runTool, type ToolRun, treeData } from "./tool.ts";
 
-/** The copy method's steps 1–6. */
-export const copySteps = [
-  "copy/01-stop-followers",
-  "copy/02-set-blind",
-  "copy/03-copy-tree",
-  "copy/04-switch-config",
-  "copy/05-restart-leader",
-  "copy/06-start-followers",
-];
+/** The copy method's steps 1–6, as the tool runs them. */
+export { copySteps };
 
 /** Every rollback step, as a reverse migration runs them. */
 export const reverseRollbackSteps = [
@@ -31,22 +25,35 @@ export const caseTimeoutMs = 300_000;
 
 /** Runs steps 1…n one at a time, each as `step ID --yes`. */
 export async function stepsUpTo(s: Sandbox, n: number): Promise<void> {
-  for (const id of copySteps.slice(0, n)) {
+  for (const { id } of copySteps.slice(0, n)) {
     const out = await runTool(["step", id, "-i", s.inventoryFile, "--yes"]);
     expect(out.stderr).toBe("");
     expect(out.exitCode).toBe(0);
   }
 }
 
-/** Runs `args` (with `--json`), SIGKILLed at the first event after `step`'s preconditions. */
-export async function killedInside(args: string[], step: string): Promise<ToolRun> {
+/**
+ * Whether `event` is `step`'s first action: its first event after all of its preconditions were
+ * checked (their own probes log events too, before each check's result).
+ */
+export function isFirstActionOf(
+  step: { id: string; preconditions: unknown[] },
+  event: ToolRun["events"][number],
+  seen: ToolRun["events"],
+): boolean {
+  const checked = seen.filter(
+    (e) => e.kind === "check" && e.step === step.id && e.phase === "pre",
+  ).length;
+  return checked === step.preconditions.length && event.kind !== "check";
+}
+
+/** Runs `args` (with `--json`), SIGKILLed at `step`'s first action. */
+export async function killedInside(
+  args: string[],
+  step: { id: string; preconditions: unknown[] },
+): Promise<ToolRun> {
   const killed = await runTool(args, {
-    killAt: (event, seen) => {
-      const started = seen.findIndex(
-        (e) => e.kind === "step" && e.id === step && e.state === "start",
-      );
-      return started >= 0 && seen.indexOf(event) > started && event.kind !== "check";
-    },
+    killAt: (event, seen) => isFirstActionOf(step, event, seen),
   });
   expect(killed.exitCode).not.toBe(0);
   return killed;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Sandbox, startSandbox } from "../sandbox/sandbox.ts";
 import { waitFor } from "../sandbox/wait.ts";
-import { caseTimeoutMs, copySteps, killedInside } from "./rollback-cases.ts";
+import { caseTimeoutMs, copySteps, isFirstActionOf, killedInside } from "./rollback-cases.ts";
 import { expectRolledBack, metaConfigs, rollBack } from "./rolled-back.ts";
 import { runTool } from "./tool.ts";
 
@@ -23,7 +23,7 @@ const run = () => ["run", "-i", s.inventoryFile, "--method", "copy", "--yes", "-
 describe("rollback after the tool was killed inside a step", () => {
   for (const step of copySteps) {
     test(
-      `killed inside ${step}: every meta back on the source, configs byte-identical, healthy`,
+      `killed inside ${step.id}: every meta back on the source, configs byte-identical, healthy`,
       async () => {
         await killedInside(run(), step);
         await rollBack(s);
@@ -42,8 +42,7 @@ describe("rollback after the tool was killed inside a step", () => {
       const failed = await runTool(run(), {
         // The run goes on after the kill, and fails on its own.
         killAt: (event, seen) => {
-          const started = seen.some((e) => e.kind === "step" && e.id === copySteps[0]);
-          if (started && !killed && event.kind === "cmd") {
+          if (!killed && isFirstActionOf(copySteps[0] as (typeof copySteps)[0], event, seen)) {
             killed = true;
             void source.kill();
           }
@@ -54,7 +53,7 @@ describe("rollback after the tool was killed inside a step", () => {
       expect(failed.exitCode).not.toBe(0);
       await waitFor(
         () => s.layout.metas.every((m) => !s.isMetaRunning(m.task)),
-        30_000,
+        60_000,
         "every meta gone with its ZooKeeper session",
       );
       await source.start();

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
+import { copyBack } from "../../scripts/runbook/rollback-reverse.ts";
 import { type Sandbox, startSandbox } from "../sandbox/sandbox.ts";
 import {
   caseTimeoutMs,
@@ -37,7 +38,7 @@ describe("rollback after a copy step completed", () => {
 
   for (const [index, step] of copySteps.slice(0, 4).entries()) {
     test(
-      `after ${step}: every meta back on the source, configs byte-identical, healthy`,
+      `after ${step.id}: every meta back on the source, configs byte-identical, healthy`,
       async () => {
         await stepsUpTo(s, index + 1);
         const outcomes = await rollBack(s);
@@ -98,7 +99,7 @@ describe("rollback after a copy step completed", () => {
       await stepsUpTo(s, 6);
       const targetApps = await createTableOnTarget(s, "after06");
       const args = ["rollback", "-i", s.inventoryFile, "--yes", "--json"];
-      await killedInside(args, "rollback/02-copy-back");
+      await killedInside(args, copyBack);
       const status = await runTool(["status", "-i", s.inventoryFile]);
       expect(status.stdout).toContain("a rollback is in progress: `rollback -i");
       const run = await runTool(["run", "-i", s.inventoryFile, "--method", "copy", "--yes"]);
