@@ -1,6 +1,6 @@
 /**
  * How every command ends: with `--json`, exactly one result event as the last NDJSON line (cron
- * reads one object, success or failure); otherwise the error as prose on stderr. One function for
+ * reads one object, success or failure); a failure's prose goes to stderr either way. One function for
  * the binary's entry and for step scripts run alone, so both end the same way.
  */
 import { describeError, ExitCode, ToolError } from "./errors.ts";
@@ -48,7 +48,7 @@ export function resultEvent(error: unknown, exitCode: number): ResultEvent {
 }
 
 /**
- * Ends a command: prints the result event (`json`) or the error's prose (stderr), and returns
+ * Ends a command: prints the error's prose (stderr) and, with `json`, the result event; returns
  * the exit code to use.
  * @example process.exitCode = endCommand({ error, exitCode: 0, json: true, verbose: false });
  */
@@ -59,13 +59,12 @@ export function endCommand(outcome: {
   verbose: boolean;
 }): number {
   const { error, json, verbose } = outcome;
+  // stdout stays machine-readable; the prose still goes to stderr, which cron mails to a human.
+  if (error !== undefined) process.stderr.write(describeError(error, verbose).text);
   if (json) {
     const event = resultEvent(error, outcome.exitCode);
     process.stdout.write(`${JSON.stringify(event)}\n`);
     return event.exitCode;
   }
-  if (error === undefined) return outcome.exitCode;
-  const { text, exitCode } = describeError(error, verbose);
-  process.stderr.write(text);
-  return exitCode;
+  return error === undefined ? outcome.exitCode : describeError(error, verbose).exitCode;
 }

@@ -120,6 +120,8 @@ async function refuseOverlappingTrees(src: string, dst: string): Promise<void> {
   const inside = (a: string, b: string) => a === b || b === "/" || a.startsWith(`${b}/`);
   if (!inside(from.path, to.path) && !inside(to.path, from.path)) return;
   const identity = await compareEnsembles(from.servers, to.servers);
+  // No source server answered: opening the source fails next with its own error, before any write.
+  if (identity.probe === undefined) return;
   const same = identity.target.filter((t) => t.verdict === "same").map((t) => t.server);
   if (same.length > 0) {
     throw new UsageError(
