@@ -5,6 +5,7 @@
  * Healthy means reference §11 — cluster_info names the new ensemble, every node ALIVE as before,
  * no unhealthy partition, no table missing.
  */
+import { HostIdentities } from "../../lib/shell/index.ts";
 import type { Step } from "../../lib/step.ts";
 import { clusterHealthyOn, everyConfigPointsAt, followersStopped } from "../runbook/checks.ts";
 import type { MigrationContext } from "../runbook/context.ts";
@@ -19,10 +20,15 @@ const restartLeader: Step<MigrationContext> = {
   preconditions: [everyConfigPointsAt("target"), followersStopped],
   run: async (ctx) => {
     const leader = await leaderMeta(ctx);
+    // The leader prints [zookeeper] hosts_list verbatim (spaces, names): compare by identity.
+    const target = ctx.inventory.zookeeper.target;
     const onTarget =
       !ctx.dryRun &&
       (await ctx.shell.clusterInfo().then(
-        (i) => i.zookeeperHosts === ctx.inventory.zookeeper.target,
+        async (i) =>
+          (
+            await HostIdentities.resolve([i.zookeeperHosts, target])
+          ).sameEnsemble(i.zookeeperHosts, target),
         () => false,
       ));
     if (!onTarget) {
