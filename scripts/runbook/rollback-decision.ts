@@ -8,6 +8,7 @@ import type { ClusterInfo } from "../../lib/shell/index.ts";
 import { waitFor } from "../../lib/wait-for.ts";
 import type { MigrationContext } from "./context.ts";
 import { metaProcesses } from "./metas.ts";
+import { namesEnsemble } from "./names-ensemble.ts";
 import { type Effect, effectsIn, type RollbackFacts } from "./rollback-facts.ts";
 
 /** The recorded decision of a rollback. */
@@ -77,5 +78,5 @@ async function leaderOnSource(ctx: MigrationContext): Promise<string | undefined
     { what: `a primary meta answering cluster_info (running: ${running.join(", ")})` },
   );
   const { primaryMetaServer, zookeeperHosts } = info as ClusterInfo;
-  return zookeeperHosts === ctx.inventory.zookeeper.source ? primaryMetaServer : undefined;
+  return (await namesEnsemble(ctx, zookeeperHosts, "source")) ? primaryMetaServer : undefined;
 }

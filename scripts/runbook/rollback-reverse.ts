@@ -12,6 +12,7 @@ import { type Check, type Step, waitUntil } from "../../lib/step.ts";
 import { copyTree, count, snapshotTree } from "../../lib/zk/index.ts";
 import type { MigrationContext } from "./context.ts";
 import { ensureMetaStopped, metaAt, metaProcesses } from "./metas.ts";
+import { namesEnsemble } from "./names-ensemble.ts";
 import { configsRestorable } from "./rollback-configs.ts";
 import type { RollbackFacts } from "./rollback-facts.ts";
 import { verifyTreeUnchanged } from "./tree-actions.ts";
@@ -37,7 +38,7 @@ export const targetFrozen: MigrationCheck = {
     return {
       ok:
         others.length === 0 &&
-        info.zookeeperHosts === ctx.inventory.zookeeper.target &&
+        (await namesEnsemble(ctx, info.zookeeperHosts, "target")) &&
         stored.level === "blind",
       evidence: `running: ${running.join(", ")}; primary ${info.primaryMetaServer || "(none)"} on ${info.zookeeperHosts}, ${stored.raw}`,
     };
@@ -57,7 +58,7 @@ export function freezeTarget(facts: RollbackFacts): Step<MigrationContext> {
         return;
       }
       const info = await ctx.shell.clusterInfo();
-      if (info.zookeeperHosts !== ctx.inventory.zookeeper.target) {
+      if (!(await namesEnsemble(ctx, info.zookeeperHosts, "target"))) {
         throw new ActionFailed(
           `Cannot freeze the target as the primary meta ${info.primaryMetaServer || "(none)"} uses ${info.zookeeperHosts}, not the target ${ctx.inventory.zookeeper.target}`,
           {

@@ -9,6 +9,7 @@ import { everyMetaRunning } from "./checks.ts";
 import type { MigrationContext } from "./context.ts";
 import { clusterHealth, waitHealthy } from "./health.ts";
 import { ensureMetaStarted, metaAt, metaProcesses } from "./metas.ts";
+import { namesEnsemble } from "./names-ensemble.ts";
 import { configsRestorable, configsRestored, restoreConfigs } from "./rollback-configs.ts";
 import type { RollbackFacts } from "./rollback-facts.ts";
 import { tablesAtRollback } from "./rollback-reverse.ts";
@@ -39,7 +40,6 @@ export function restartOnSource(facts: RollbackFacts): Step<MigrationContext> {
     title: "Start the old leader on the source ensemble, then the others; wait until healthy",
     preconditions: [configsRestored(facts), sourceRootPresent],
     run: async (ctx) => {
-      const { source } = ctx.inventory.zookeeper;
       const recorded = ctx.journal.fact<string>("leader");
       const leader = recorded
         ? metaAt(ctx, recorded)
@@ -53,7 +53,9 @@ export function restartOnSource(facts: RollbackFacts): Step<MigrationContext> {
         async () => {
           const info = await ctx.shell.clusterInfo();
           return {
-            ok: info.zookeeperHosts === source && info.primaryMetaServer !== "",
+            ok:
+              (await namesEnsemble(ctx, info.zookeeperHosts, "source")) &&
+              info.primaryMetaServer !== "",
             evidence: `primary ${info.primaryMetaServer || "(none)"} on ${info.zookeeperHosts}`,
           };
         },
