@@ -217,6 +217,12 @@ export class Journal {
     this.end(id, "done");
   }
 
+  /** Drops a step's record, so the next run does it again (after an undo). */
+  forget(id: string): void {
+    delete this.data.steps[id];
+    this.save();
+  }
+
   /** Records that a step failed, with the reason. */
   fail(id: string, error: string): void {
     this.end(id, "failed", error);
@@ -247,6 +253,12 @@ export class Journal {
   /** Records a fact for later steps and resumed runs. */
   setFact(key: string, value: unknown): void {
     this.data.facts[key] = value;
+    this.save();
+  }
+
+  /** Drops a fact that no longer holds (after an undo). */
+  forgetFact(key: string): void {
+    delete this.data.facts[key];
     this.save();
   }
 

@@ -33,6 +33,17 @@ export type Event =
       wallMs: number;
       /** How long the leader stayed blind (copy method), when known. */
       blindMs?: number;
+      /** Recover method: unavailability, what `recover` skipped, table-list differences. */
+      recover?: {
+        unavailableMs?: number;
+        leaseWaitMs?: number;
+        skippedNodes: string[];
+        lostPartitions: string[];
+        partialPartitions: string[];
+        tableDiff?: object;
+        tableDiffLines: string[];
+        envsReapplied?: Record<string, string[]>;
+      };
     }
   | {
       kind: "wait";
@@ -68,6 +79,7 @@ const formatters: Formatters = {
     return [
       `${e.method} method: ${(e.wallMs / 1000).toFixed(1)} s wall time${blind}`,
       ...steps,
+      ...(e.recover ? recoverLines(e.recover) : []),
     ].join("\n");
   },
   wait: (e) =>
@@ -76,6 +88,27 @@ const formatters: Formatters = {
   warn: (e) => `warning: ${e.message}`,
   ...zkFormatters,
 };
+
+function recoverLines(r: NonNullable<Extract<Event, { kind: "summary" }>["recover"]>): string[] {
+  const s = (ms?: number) => (ms === undefined ? "?" : `${(ms / 1000).toFixed(1)} s`);
+  const lines = [
+    `cluster unavailable for ${s(r.unavailableMs)} (leader stopped → healthy on the target); lease wait ${s(r.leaseWaitMs)}`,
+  ];
+  if (r.skippedNodes.length)
+    lines.push(`skipped nodes (--skip-bad-nodes): ${r.skippedNodes.join(", ")}`);
+  if (r.lostPartitions.length)
+    lines.push(
+      `partitions recovered EMPTY (--skip-lost-partitions): ${r.lostPartitions.join(", ")}`,
+    );
+  if (r.partialPartitions.length)
+    lines.push(`partitions that lost replicas: ${r.partialPartitions.join(", ")}`);
+  lines.push(
+    r.tableDiffLines.length
+      ? `table list differs from the backup:\n${r.tableDiffLines.map((l) => `  ${l}`).join("\n")}`
+      : "table list as before",
+  );
+  return lines;
+}
 
 /** Kinds printed in human mode only with `--verbose`. */
 const verboseOnly = new Set<Event["kind"]>(["cmd-done"]);

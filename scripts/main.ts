@@ -39,7 +39,7 @@ program
 const methodOption = () =>
   new Option(
     "-m, --method <method>",
-    "the migration method: copy (upstream method 2)",
+    "the migration method: copy (upstream method 2) or recover (upstream method 1)",
   ).makeOptionMandatory();
 
 program
@@ -80,6 +80,11 @@ program
   .addOption(methodOption())
   .option("--yes", "do not ask before destructive steps")
   .option("--clean-old", "also delete the old subtree once the new cluster is healthy")
+  .option("--skip-bad-nodes", "recover: skip listed nodes that do not answer (journaled)")
+  .option(
+    "--skip-lost-partitions",
+    "recover: recover partitions without any replica EMPTY, losing their data (journaled)",
+  )
   .option("--json", "print NDJSON events")
   .action(async (options) =>
     (await import("./commands/run.ts")).run({ ...options, verbose: program.opts().verbose }),
@@ -111,10 +116,18 @@ program
 program
   .command("step")
   .summary("run one runbook step, e.g. copy/03-copy-tree")
-  .argument("<id>", "the step id (copy/01-stop-followers … copy/07-clean-old-zk)")
+  .argument(
+    "<id>",
+    "the step id (copy/01-stop-followers … copy/07-clean-old-zk, recover/01-identify-and-back-up … recover/11-clean-old-zk)",
+  )
   .addOption(inventoryOption())
   .option("--dry-run", "print what the step would do; change nothing")
   .option("--yes", "do not ask before destructive actions")
+  .option("--skip-bad-nodes", "recover/06: skip listed nodes that do not answer (journaled)")
+  .option(
+    "--skip-lost-partitions",
+    "recover/06: recover partitions without any replica EMPTY (journaled)",
+  )
   .option("--json", "print NDJSON events")
   .action(async (id, options) =>
     (await import("./commands/step.ts")).step(id, { ...options, verbose: program.opts().verbose }),

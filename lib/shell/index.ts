@@ -11,3 +11,4 @@ export * from "./meta.ts";
 export type { CommandOutput, ShellCommand, ShellVersion } from "./output.ts";
 export * from "./pegasus-shell.ts";
 export * from "./server.ts";
+export * from "./set-app-envs.ts";

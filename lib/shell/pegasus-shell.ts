@@ -35,6 +35,7 @@ import {
   serverInfoCommand,
   serverStderr,
 } from "./server.ts";
+import { setAppEnvsStderr } from "./set-app-envs.ts";
 
 /** The value each command of a tuple reads. */
 export type ResultsOf<C extends readonly ShellCommand<unknown>[]> = {
@@ -69,7 +70,7 @@ export interface ShellTranscript {
   stderrNoise: string[];
 }
 
-const knownStderr = [...serverStderr, ...recoverArgumentErrors, badLevelLine];
+const knownStderr = [...serverStderr, ...recoverArgumentErrors, badLevelLine, ...setAppEnvsStderr];
 
 /**
  * Splits one shell process's stdout and stderr into per-command results, in order. Pure.

@@ -1,5 +1,5 @@
 /**
- * `check -i FILE --method copy [--json]`: the read-only preflight cron and CI run every day.
+ * `check -i FILE --method copy|recover [--json]`: the read-only preflight cron and CI run every day.
  * Exit 0 when the migration could start now, 3 naming every failed check, 2 for a bad inventory.
  */
 import { PreconditionFailed } from "../../lib/errors.ts";
@@ -10,6 +10,16 @@ import { credentialsCoverTheCopy } from "../runbook/credential-checks.ts";
 import { ensemblesAreDistinct } from "../runbook/ensemble-checks.ts";
 import { runbookOf } from "../runbook/methods.ts";
 import { minosConfigAgrees } from "../runbook/minos-configs.ts";
+import {
+  clusterIdentityMatches,
+  everyReplicaAnswers,
+  leaseIsKnown,
+  targetAppsIsFree,
+} from "../runbook/recover-checks.ts";
+import {
+  everyConfigHasZookeeperSection,
+  noConfigRecovers,
+} from "../runbook/recover-config-checks.ts";
 import { ensembleReachable, sourceRootPresent, targetRootIsFree } from "../runbook/tree-checks.ts";
 
 /** Options of `check`. */
@@ -20,7 +30,7 @@ export interface CheckOptions {
   verbose?: boolean;
 }
 
-/** The preflight: cheap reachability first, then the cluster's state. */
+/** The copy method's preflight: cheap reachability first, then the cluster's state. */
 export const preflight: Check<MigrationContext>[] = [
   ensembleReachable("source"),
   ensembleReachable("target"),
@@ -32,6 +42,27 @@ export const preflight: Check<MigrationContext>[] = [
   everyNodeAlive,
   everyConfigPointsAt("source"),
   minosConfigAgrees,
+];
+
+/**
+ * The recover method's preflight (its own preconditions): the target's `apps` free, every node
+ * ALIVE and answering, every meta config with a `[zookeeper]` section, the shell answering for
+ * this cluster, the lease known.
+ */
+export const recoverPreflight: Check<MigrationContext>[] = [
+  ensembleReachable("source"),
+  ensembleReachable("target"),
+  ensemblesAreDistinct,
+  targetAppsIsFree,
+  shellNamesTheCluster("source"),
+  clusterIdentityMatches,
+  everyNodeAlive,
+  everyReplicaAnswers,
+  everyConfigHasZookeeperSection,
+  everyConfigPointsAt("source"),
+  noConfigRecovers,
+  minosConfigAgrees,
+  leaseIsKnown,
 ];
 
 /** Evaluates every preflight check (none stops the others) and sets the exit code. */
@@ -46,7 +77,7 @@ export async function check(options: CheckOptions): Promise<void> {
   });
   const failed: string[] = [];
   try {
-    for (const check of preflight) {
+    for (const check of runbook.method === "recover" ? recoverPreflight : preflight) {
       let seen: { ok: boolean; evidence: string };
       try {
         seen = await check.observe(ctx);

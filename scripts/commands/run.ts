@@ -3,6 +3,7 @@ import type { Step } from "../../lib/step.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import { executeSteps } from "../runbook/execute.ts";
 import { runbookOf } from "../runbook/methods.ts";
+import { recoverSummary } from "../runbook/recover-summary.ts";
 
 /** Options of `run`. */
 export interface RunOptions {
@@ -12,6 +13,8 @@ export interface RunOptions {
   cleanOld?: boolean;
   json?: boolean;
   verbose?: boolean;
+  skipBadNodes?: boolean;
+  skipLostPartitions?: boolean;
 }
 
 /** Runs every step (and the clean-up with `--clean-old`), then prints a summary with timings. */
@@ -29,6 +32,8 @@ export async function run(options: RunOptions): Promise<void> {
       cleanOld: options.cleanOld,
       json: options.json,
       verbose: options.verbose,
+      skipBadNodes: options.skipBadNodes,
+      skipLostPartitions: options.skipLostPartitions,
     },
     `run --method ${options.method}`,
   );
@@ -41,6 +46,7 @@ export async function run(options: RunOptions): Promise<void> {
     outcomes,
     wallMs: Math.round(performance.now() - started),
     ...(blindAt && blindEndedAt ? { blindMs: Date.parse(blindEndedAt) - Date.parse(blindAt) } : {}),
+    ...(runbook.method === "recover" ? { recover: recoverSummary(ctx) } : {}),
   });
   if (!options.cleanOld && runbook.cleanUp && !ctx.journal.isDone(runbook.cleanUp.id)) {
     ctx.log({

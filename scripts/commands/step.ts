@@ -15,6 +15,8 @@ export interface StepOptions {
   yes?: boolean;
   json?: boolean;
   verbose?: boolean;
+  skipBadNodes?: boolean;
+  skipLostPartitions?: boolean;
 }
 
 /** Runs the step named `id` (e.g. `copy/03-copy-tree`; the method is its prefix). */
@@ -55,6 +57,8 @@ export async function step(id: string, options: StepOptions): Promise<void> {
       yes: options.yes,
       json: options.json,
       verbose: options.verbose,
+      skipBadNodes: options.skipBadNodes,
+      skipLostPartitions: options.skipLostPartitions,
     },
     `step ${found.id}`,
   );

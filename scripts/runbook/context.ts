@@ -19,6 +19,8 @@ export interface MigrationContext extends StepContext {
   zk: ZkEnsembles;
   /** `run --clean-old`: include the destructive clean-up of the old subtree. */
   cleanOld: boolean;
+  /** `--skip-bad-nodes` / `--skip-lost-partitions`: the operator's explicit choice for `recover`. */
+  recoverSkips: { badNodes: boolean; lostPartitions: boolean };
 }
 
 /** Options of {@link createContext}. */
@@ -28,6 +30,8 @@ export interface ContextOptions {
   dryRun?: boolean;
   yes?: boolean;
   cleanOld?: boolean;
+  skipBadNodes?: boolean;
+  skipLostPartitions?: boolean;
   json?: boolean;
   verbose?: boolean;
   /** `rollback`: may open a journal whose rollback is in progress. @default false */
@@ -57,6 +61,10 @@ export function createContext(options: ContextOptions): MigrationContext {
     dryRun,
     yes: options.yes ?? false,
     cleanOld: options.cleanOld ?? false,
+    recoverSkips: {
+      badNodes: options.skipBadNodes ?? false,
+      lostPartitions: options.skipLostPartitions ?? false,
+    },
     journal: Journal.open(
       inventory.stateDir,
       { cluster: inventory.cluster, method: options.method },

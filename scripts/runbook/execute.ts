@@ -36,6 +36,13 @@ export async function executeSteps(
         ? { [steps[0]?.id as string]: await runStep(steps[0] as Step<MigrationContext>, ctx) }
         : await runSteps(steps, ctx);
     return { outcomes, ctx };
+  } catch (error) {
+    // The recover method puts the cluster back on the source after a failure before recovery.
+    if (method === "recover") {
+      const undo = await import("./undo-recover.ts");
+      if (await undo.undoApplies(ctx, error)) await undo.undoAfterFailure(ctx, error);
+    }
+    throw error;
   } finally {
     lock?.release();
     await closeContext(ctx);
@@ -55,6 +62,13 @@ export async function runAlone(step: Step<MigrationContext>, method: Method): Pr
     .option("--json", "print NDJSON events")
     .option("--verbose", "print every command and error stacks")
     .exitOverride();
+  if (method === "recover")
+    program
+      .option("--skip-bad-nodes", "recover: skip listed nodes that do not answer (journaled)")
+      .option(
+        "--skip-lost-partitions",
+        "recover: recover partitions without replicas EMPTY (journaled)",
+      );
   let json = false;
   let verbose = false;
   try {
@@ -71,6 +85,8 @@ export async function runAlone(step: Step<MigrationContext>, method: Method): Pr
         yes: o.yes,
         json: o.json,
         verbose: o.verbose,
+        skipBadNodes: o.skipBadNodes,
+        skipLostPartitions: o.skipLostPartitions,
       },
       `step ${step.id}`,
     );

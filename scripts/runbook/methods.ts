@@ -10,8 +10,8 @@ export interface Runbook {
   method: Method;
   steps: Step<MigrationContext>[];
   cleanUp?: Step<MigrationContext>;
-  /** What each step may have changed, for `rollback`. */
-  rollback: RollbackFacts;
+  /** What each step may have changed, for `rollback` (not yet given by the recover method). */
+  rollback?: RollbackFacts;
 }
 
 /**
@@ -25,15 +25,11 @@ export async function runbookOf(method: string): Promise<Runbook> {
     return { method, steps: copySteps, cleanUp: copyCleanUp, rollback: copyRollbackFacts };
   }
   if (method === "recover") {
-    throw new UsageError(
-      "Cannot use --method recover yet: this version implements the copy method only",
-      {
-        hint: "Use --method copy (upstream method 2: blind leader, copy the subtree, switch, restart).",
-      },
-    );
+    const { recoverSteps, recoverCleanUp } = await import("../recover/index.ts");
+    return { method, steps: recoverSteps, cleanUp: recoverCleanUp };
   }
   throw new UsageError(`Cannot use --method ${method}: expected copy or recover`, {
-    hint: "Pass --method copy.",
+    hint: "Pass --method copy (upstream method 2) or --method recover (upstream method 1).",
   });
 }
 

@@ -16,10 +16,16 @@ export function waysForward(journal: Journal, runbook: Runbook, inventory: strin
     ];
   }
   const rollback = `\`rollback -i ${inventory}\` returns the cluster to the source ensemble (${plan} shows what it does)`;
+  if (!runbook.rollback) return data.finishedAt ? [] : [resumeOf(journal, runbook, inventory)];
   if (data.finishedAt) return [rollback];
-  const pending = runbook.steps.find((s) => !journal.isDone(s.id));
-  const resume = pending
-    ? `\`run -i ${inventory} --method ${data.method}\` resumes at ${pending.id} (finished steps are verified and skipped)`
-    : `\`run -i ${inventory} --method ${data.method}\` verifies every step and finishes the run`;
+  const resume = resumeOf(journal, runbook, inventory);
   return stepsOf(runbook).some((s) => journal.step(s.id)) ? [resume, rollback] : [resume];
+}
+
+function resumeOf(journal: Journal, runbook: Runbook, inventory: string): string {
+  const method = journal.method;
+  const pending = runbook.steps.find((s) => !journal.isDone(s.id));
+  return pending
+    ? `\`run -i ${inventory} --method ${method}\` resumes at ${pending.id} (finished steps are verified and skipped)`
+    : `\`run -i ${inventory} --method ${method}\` verifies every step and finishes the run`;
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bun
 /**
- * `npm run rehearse`: a full migration rehearsal on the sandbox, as an operator would do it —
- * sandbox up (3 metas, 5 replicas, 20 tables), `check`, `plan`, `run --yes --clean-old`, `status`,
- * then the result and timings, and the sandbox down (also when something fails).
+ * `npm run rehearse [-- --method recover]`: a full migration rehearsal on the sandbox, as an
+ * operator would do it — sandbox up (3 metas, 5 replicas, 20 tables), `check`, `plan`,
+ * `run --yes --clean-old`, `status`, then the result and timings, and the sandbox down (also when
+ * something fails). The copy method is the default.
  */
 import { join } from "node:path";
 import { $ } from "zx";
@@ -12,6 +13,12 @@ const main = join(import.meta.dir, "../../scripts/main.ts");
 const tool = (args: string[]) =>
   $({ nothrow: true, stdio: "inherit" })`${process.execPath} ${main} ${args}`;
 const timings: [string, number][] = [];
+const methodAt = process.argv.indexOf("--method");
+const method = methodAt >= 0 ? process.argv[methodAt + 1] : "copy";
+if (method !== "copy" && method !== "recover") {
+  console.error(`rehearse: --method must be copy or recover, not ${method}`);
+  process.exit(2);
+}
 
 async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
   const started = performance.now();
@@ -25,7 +32,7 @@ async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
 const banner = (text: string) =>
   console.log(`\n━━ ${text} ${"━".repeat(Math.max(0, 76 - text.length))}`);
 
-banner("sandbox up: 3 metas, 5 replicas, 20 tables, Pegasus 2.6");
+banner(`sandbox up: 3 metas, 5 replicas, 20 tables, Pegasus 2.6; --method ${method}`);
 const sandbox = await timed("sandbox up", () =>
   startSandbox({ metas: 3, replicas: 5, tables: 20 }),
 );
@@ -33,9 +40,9 @@ let exitCode = 0;
 try {
   console.log(`inventory: ${sandbox.inventoryFile}`);
   for (const [label, args] of [
-    ["check", ["check", "-i", sandbox.inventoryFile, "--method", "copy"]],
-    ["plan", ["plan", "-i", sandbox.inventoryFile, "--method", "copy", "--clean-old"]],
-    ["run", ["run", "-i", sandbox.inventoryFile, "--method", "copy", "--yes", "--clean-old"]],
+    ["check", ["check", "-i", sandbox.inventoryFile, "--method", method]],
+    ["plan", ["plan", "-i", sandbox.inventoryFile, "--method", method, "--clean-old"]],
+    ["run", ["run", "-i", sandbox.inventoryFile, "--method", method, "--yes", "--clean-old"]],
     ["status", ["status", "-i", sandbox.inventoryFile]],
   ] as const) {
     banner(`pegasus-zk-migrate ${args.join(" ")}`);

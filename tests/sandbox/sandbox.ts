@@ -32,10 +32,12 @@ import {
 } from "./control.ts";
 import type { AppInfo, PegasusVersion } from "./encoding.ts";
 import { cliPath, type SandboxLayout, writeLayout } from "./layout.ts";
+import { recoverySyncFaultFile } from "./meta/faults.ts";
 import type { MetaReply } from "./rpc.ts";
 import { MetaClient } from "./shell/meta-client.ts";
 import type { AppView, NodeView } from "./views.ts";
 import { waitFor } from "./wait.ts";
+import { openSession as openZkSession } from "./zk.ts";
 
 /** Options of {@link startSandbox}. */
 export interface SandboxOptions {
@@ -114,6 +116,11 @@ export interface Sandbox {
    * such line in the section is rewritten, else the line is added at the section's end.
    */
   setMetaConfig(task: number, section: string, key: string, value: string): void;
+  /**
+   * Makes every meta's next `recover` fail while writing the recovered tree (upstream aborts the
+   * meta then: `server_state::on_start_recovery`), or stops doing so.
+   */
+  failRecoverySync(on: boolean): void;
   startReplica(index: number): Promise<void>;
   stopReplica(index: number): Promise<void>;
   killReplica(index: number): Promise<void>;
@@ -225,6 +232,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           : null,
       ),
     );
+    // A fresh JVM answers `ruok` long before it sets up sessions quickly; a meta gives up on
+    // ZooKeeper after its `timeout_ms` (3 s here, as upstream aborts with ERR_TIMEOUT), which a
+    // busy machine's first session can exceed. One session per server first warms that path up.
+    await Promise.all(zkPorts.map((port) => warmUp(`127.0.0.1:${port}`)));
     await Promise.all(members.map((m) => startMember(layout, m)));
     // Deadlines, not expected durations: a 2-core machine running two suites is 10× slower.
     await sandbox.waitForLeader(60_000);
@@ -245,6 +256,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw error;
   }
   return sandbox;
+}
+
+/** Opens and closes one session on a ZooKeeper server (see the call site). */
+async function warmUp(hosts: string): Promise<void> {
+  const session = openZkSession(hosts, 30_000);
+  try {
+    await session.connected;
+  } finally {
+    session.close();
+  }
 }
 
 function makeSandbox(
@@ -322,6 +343,13 @@ function makeSandbox(
     setMetaConfig: (task, section, key, value) => {
       const file = meta(task).config;
       writeFileSync(file, setIniLine(readFileSync(file, "utf8"), section, key, value));
+    },
+    failRecoverySync: (on) => {
+      for (const m of layout.metas) {
+        const file = join(m.dir, recoverySyncFaultFile);
+        if (on) writeFileSync(file, "");
+        else rmSync(file, { force: true });
+      }
     },
     startReplica: async (index) => {
       await startMember(layout, replica(index));

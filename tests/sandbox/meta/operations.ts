@@ -13,6 +13,7 @@ import {
 import { crash, log } from "../rdsn-log.ts";
 import { type ConfigUpdate, call, type ReplicaInfo, RpcFailed } from "../rpc.ts";
 import type { AppView, NodeView } from "../views.ts";
+import { failIfAsked } from "./faults.ts";
 import { type Level, levels, rank } from "./options.ts";
 import { type NodeReport, recoverFromReports } from "./recovery.ts";
 import { dropPartition, type MetaState } from "./state.ts";
@@ -254,6 +255,7 @@ async function recoverOnce(
   if (outcome.err !== "ERR_OK") return { err: outcome.err, hint_message: outcome.hint };
   for (const app of outcome.apps) state.apps.set(app.info.app_id, app);
   try {
+    failIfAsked();
     await writeTree(state);
   } catch (error) {
     crash(
