@@ -14,13 +14,15 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   statSync,
+  unlinkSync,
   writeSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { UsageError } from "./errors.ts";
+import { PreconditionFailed, UsageError } from "./errors.ts";
 import { RunLock } from "./run-lock.ts";
 
 /** A migration method: upstream method 2 ("copy") or method 1 ("recover"). */
@@ -54,6 +56,8 @@ export interface JournalData {
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;
+  /** Set by a finished rollback: the cluster is back on the source; the journal is archived. */
+  rolledBackAt?: string;
   steps: Record<string, StepRecord>;
   /** Values steps hand to later steps and to a resumed run. */
   facts: Record<string, unknown>;
@@ -62,6 +66,9 @@ export interface JournalData {
 }
 
 const now = () => new Date().toISOString();
+
+/** Journal fact holding a rollback's decisions; while set, only `rollback` may use the journal. */
+export const rollbackFact = "rollback";
 
 /**
  * A cluster's journal under `stateDir`.
@@ -87,31 +94,19 @@ export class Journal {
    * Opens the journal of a cluster, or starts an empty one (written on the first change). With
    * `persist: false` (dry runs) changes stay in memory and the lock is not taken.
    * @throws {UsageError} If the journal belongs to another cluster or another method that has not finished.
+   * @throws {PreconditionFailed} If a rollback is in progress and this is not `rollback` opening it.
    */
   static open(
     dir: string,
     expected: { cluster: string; method: Method },
-    options: { persist?: boolean } = {},
+    options: { persist?: boolean; rollback?: boolean } = {},
   ): Journal {
     const persist = options.persist ?? true;
+    // A finished rollback's journal belongs to the history; a new run starts a fresh migration.
+    if (persist && Journal.read(dir)?.snapshot.rolledBackAt) archiveJournal(dir);
     const existing = Journal.read(dir, persist);
-    if (!existing) {
-      const created = now();
-      return new Journal(
-        dir,
-        {
-          version: 1,
-          cluster: expected.cluster,
-          method: expected.method,
-          createdAt: created,
-          updatedAt: created,
-          steps: {},
-          facts: {},
-          backups: {},
-        },
-        persist,
-      );
-    }
+    if (existing?.snapshot.rolledBackAt) return Journal.fresh(dir, expected, persist);
+    if (!existing) return Journal.fresh(dir, expected, persist);
     const data = existing.data;
     if (data.cluster !== expected.cluster) {
       throw new UsageError(
@@ -119,6 +114,12 @@ export class Journal {
         {
           hint: "Set state_dir in the inventory to a directory of this cluster's own.",
         },
+      );
+    }
+    if (data.facts[rollbackFact] !== undefined && !options.rollback) {
+      throw new PreconditionFailed(
+        `Cannot go on with the migration of ${data.cluster} as a rollback of it is in progress (journal ${existing.file})`,
+        { hint: "Finish the rollback with `rollback -i FILE`; a later `run` then starts afresh." },
       );
     }
     if (data.method !== expected.method && !data.finishedAt) {
@@ -130,6 +131,28 @@ export class Journal {
       );
     }
     return existing;
+  }
+
+  private static fresh(
+    dir: string,
+    expected: { cluster: string; method: Method },
+    persist: boolean,
+  ): Journal {
+    const created = now();
+    return new Journal(
+      dir,
+      {
+        version: 1,
+        cluster: expected.cluster,
+        method: expected.method,
+        createdAt: created,
+        updatedAt: created,
+        steps: {},
+        facts: {},
+        backups: {},
+      },
+      persist,
+    );
   }
 
   /** Reads an existing journal, or returns undefined when there is none. */
@@ -209,6 +232,17 @@ export class Journal {
   finishRun(): void {
     this.data.finishedAt = now();
     this.save();
+  }
+
+  /**
+   * Marks the migration rolled back and moves the journal and its backups into the history
+   * (`history/<started>-rolled-back/`), so the next `run` starts a fresh migration.
+   * @returns Where the journal now lives.
+   */
+  finishRollback(): string {
+    this.data.rolledBackAt = now();
+    this.save();
+    return this.persist ? archiveJournal(this.dir) : this.dir;
   }
 
   /** A fact recorded by an earlier step or run. */
@@ -293,6 +327,39 @@ export class Journal {
     ensurePrivateDir(this.dir);
     writeAtomically(this.file, `${JSON.stringify(this.data, null, 2)}\n`);
   }
+}
+
+/**
+ * Moves a rolled-back journal and its backups to `history/<started>-rolled-back/` (idempotent: a
+ * move interrupted half-way is completed). Backup paths in the moved journal are rewritten.
+ * @returns The history directory.
+ */
+export function archiveJournal(dir: string): string {
+  const file = join(dir, "journal.json");
+  const data = JSON.parse(readFileSync(file, "utf8")) as JournalData;
+  const into = join(dir, "history", `${data.createdAt.replace(/[:.]/g, "-")}-rolled-back`);
+  mkdirSync(into, { recursive: true, mode: 0o700 });
+  const backups = join(dir, "backups");
+  if (existsSync(backups)) renameSync(backups, join(into, "backups"));
+  for (const [name, path] of Object.entries(data.backups))
+    if (path.startsWith(`${backups}/`)) data.backups[name] = join(into, "backups", name);
+  writeAtomically(join(into, "journal.json"), `${JSON.stringify(data, null, 2)}\n`);
+  unlinkSync(file);
+  return into;
+}
+
+/** The journal of the latest rolled-back migration in `dir`'s history, if any. */
+export function lastRolledBack(dir: string): { dir: string; data: JournalData } | undefined {
+  const history = join(dir, "history");
+  if (!existsSync(history)) return undefined;
+  const latest = readdirSync(history)
+    .filter((name) => name.endsWith("-rolled-back"))
+    .sort()
+    .at(-1);
+  if (!latest) return undefined;
+  const file = join(history, latest, "journal.json");
+  if (!existsSync(file)) return undefined;
+  return { dir: join(history, latest), data: JSON.parse(readFileSync(file, "utf8")) };
 }
 
 /**

@@ -285,7 +285,8 @@ async function confirm<C extends StepContext>(
   return performance.now() - asking;
 }
 
-async function askOnTty(question: string): Promise<boolean> {
+/** Asks a yes/no question on the terminal (stderr); anything but y/yes is no. */
+export async function askOnTty(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await rl.question(question)).trim());

@@ -62,7 +62,8 @@ program
     "A dry run of the runbook: every step with its checks, the exact commands, the config diffs and the number of znodes to copy. Nothing is changed.",
   )
   .addOption(inventoryOption())
-  .addOption(methodOption())
+  .addOption(methodOption().makeOptionMandatory(false))
+  .option("--rollback", "plan going back to the source ensemble from the journal's state")
   .option("--clean-old", "include deleting the old subtree (step 7)")
   .option("--json", "print NDJSON events")
   .action(async (options) =>
@@ -87,6 +88,22 @@ program
   .option("--json", "print NDJSON events")
   .action(async (options) =>
     (await import("./commands/run.ts")).run({ ...options, verbose: program.opts().verbose }),
+  );
+
+program
+  .command("rollback")
+  .summary("return the cluster to the source ensemble from any step")
+  .description(
+    "Read the journal, say where the migration stands and what going back does, then return every meta to the source ensemble: configs restored (only if each still holds what the tool wrote; else exit 3 with the diff), metas restarted in a safe order, health on the source. After a meta led on the target, the target tree is copied back first. Journaled: run it again to complete an interrupted rollback.",
+  )
+  .addOption(inventoryOption())
+  .option("--yes", "do not ask before changing anything")
+  .option("--json", "print NDJSON events")
+  .action(async (options) =>
+    (await import("./commands/rollback.ts")).rollback({
+      ...options,
+      verbose: program.opts().verbose,
+    }),
   );
 
 program

@@ -1,8 +1,9 @@
 /** `status -i FILE [--json]`: what the journal recorded for this cluster. */
 import { formatMs } from "../../lib/duration.ts";
 import { loadInventory } from "../../lib/inventory.ts";
-import { Journal } from "../../lib/journal.ts";
+import { Journal, lastRolledBack } from "../../lib/journal.ts";
 import { runbookOf, stepsOf } from "../runbook/methods.ts";
+import { waysForward } from "../runbook/ways-forward.ts";
 
 /** Options of `status`. */
 export interface StatusOptions {
@@ -15,17 +16,23 @@ export async function status(options: StatusOptions): Promise<void> {
   const inventory = loadInventory(options.inventory);
   const journal = Journal.read(inventory.stateDir, false);
   if (!journal) {
+    const last = lastRolledBack(inventory.stateDir);
+    const rolledBack = last
+      ? ` The last one (${last.data.method}, started ${last.data.createdAt}) was rolled back at ${last.data.rolledBackAt}; its journal and backups are in ${last.dir}.`
+      : "";
     process.stdout.write(
       options.json
-        ? `${JSON.stringify({ kind: "journal", cluster: inventory.cluster, journal: null })}\n`
-        : `No migration recorded for cluster ${inventory.cluster} (state dir ${inventory.stateDir}).\n`,
+        ? `${JSON.stringify({ kind: "journal", cluster: inventory.cluster, journal: null, lastRolledBack: last?.dir ?? null })}\n`
+        : `No migration recorded for cluster ${inventory.cluster} (state dir ${inventory.stateDir}).${rolledBack}\n`,
     );
     return;
   }
   const data = journal.snapshot;
+  const runbook = await runbookOf(data.method);
+  const next = waysForward(journal, runbook, options.inventory);
   if (options.json) {
     process.stdout.write(
-      `${JSON.stringify({ kind: "journal", cluster: data.cluster, journal: data })}\n`,
+      `${JSON.stringify({ kind: "journal", cluster: data.cluster, journal: data, waysForward: next })}\n`,
     );
     return;
   }
@@ -33,7 +40,8 @@ export async function status(options: StatusOptions): Promise<void> {
     `cluster ${data.cluster}, method ${data.method}, journal ${journal.file}`,
     `started ${data.createdAt}, updated ${data.updatedAt}${data.finishedAt ? `, finished ${data.finishedAt}` : ", not finished"}`,
   ];
-  for (const step of stepsOf(await runbookOf(data.method))) {
+  const rollbackIds = Object.keys(data.steps).filter((id) => id.startsWith("rollback/"));
+  for (const step of [...stepsOf(runbook), ...rollbackIds.map((id) => ({ id, title: "" }))]) {
     const record = data.steps[step.id];
     const state = record
       ? `${record.status}${record.durationMs === undefined ? "" : ` in ${formatMs(record.durationMs)}`}${record.attempts > 1 ? `, ${record.attempts} attempts` : ""}`
@@ -47,5 +55,6 @@ export async function status(options: StatusOptions): Promise<void> {
   const backups = Object.entries(data.backups);
   if (backups.length)
     lines.push("backups:", ...backups.map(([name, path]) => `  ${name}: ${path}`));
+  if (next.length) lines.push("ways forward:", ...next.map((way) => `  ${way}`));
   process.stdout.write(`${lines.join("\n")}\n`);
 }

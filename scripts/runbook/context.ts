@@ -34,6 +34,8 @@ export interface ContextOptions {
   skipLostPartitions?: boolean;
   json?: boolean;
   verbose?: boolean;
+  /** `rollback`: may open a journal whose rollback is in progress. @default false */
+  rollback?: boolean;
   /** @default a log to stdout built from `json` and `verbose` */
   log?: Log;
 }
@@ -66,7 +68,7 @@ export function createContext(options: ContextOptions): MigrationContext {
     journal: Journal.open(
       inventory.stateDir,
       { cluster: inventory.cluster, method: options.method },
-      { persist: !dryRun },
+      { persist: !dryRun, rollback: options.rollback ?? false },
     ),
     hosts,
     shell: new PegasusShell({ inventory, hosts, log }),

@@ -60,17 +60,19 @@ export async function baseline(ctx: MigrationContext): Promise<Baseline> {
 }
 
 /**
- * Observes §11 health with the leader on `ensemble`, against the baseline's nodes and tables.
+ * Observes §11 health with the leader on `ensemble`, against the baseline's nodes and tables
+ * (or `tables`, when the tables legitimately changed since: a rollback after the switch).
  * @example await clusterHealth(ctx, "target") // { ok: false, evidence: "allNodesAlive: 4 of 5 …" }
  */
 export async function clusterHealth(
   ctx: MigrationContext,
   ensemble: "source" | "target",
+  tables?: string[],
 ): Promise<Observation> {
   const before = await baseline(ctx);
   const expected = expectationsFor(ctx.inventory, ensemble, {
     nodes: before.nodes.map((n) => n.address),
-    tables: before.tables,
+    tables: tables ?? before.tables,
   });
   const report = evaluateHealth(await observeHealth(ctx.shell, { expected }), expected);
   if (!report.healthy)
@@ -86,16 +88,18 @@ export async function clusterHealth(
 /**
  * Waits until the cluster is healthy on `ensemble` (timeouts.healthy). With `running`, those
  * metas must keep running meanwhile: one that exits fails the wait at once, with its status.
+ * `tables` as in {@link clusterHealth}.
  */
 export async function waitHealthy(
   ctx: MigrationContext,
   ensemble: "source" | "target",
   running: MetaServer[] = [],
+  tables?: string[],
 ): Promise<void> {
   await waitUntil(
     ctx,
     async () => {
-      const health = await clusterHealth(ctx, ensemble).then(
+      const health = await clusterHealth(ctx, ensemble, tables).then(
         (seen) => ({ seen }),
         (error: unknown) => ({ error }),
       );

@@ -3,12 +3,15 @@ import { UsageError } from "../../lib/errors.ts";
 import type { Method } from "../../lib/journal.ts";
 import type { Step } from "../../lib/step.ts";
 import type { MigrationContext } from "./context.ts";
+import type { RollbackFacts } from "./rollback-facts.ts";
 
 /** A method's steps: the main sequence, and its optional clean-up. */
 export interface Runbook {
   method: Method;
   steps: Step<MigrationContext>[];
   cleanUp?: Step<MigrationContext>;
+  /** What each step may have changed, for `rollback` (not yet given by the recover method). */
+  rollback?: RollbackFacts;
 }
 
 /**
@@ -18,7 +21,8 @@ export interface Runbook {
 export async function runbookOf(method: string): Promise<Runbook> {
   if (method === "copy") {
     const { copySteps, copyCleanUp } = await import("../copy/index.ts");
-    return { method, steps: copySteps, cleanUp: copyCleanUp };
+    const { copyRollbackFacts } = await import("../copy/rollback-facts.ts");
+    return { method, steps: copySteps, cleanUp: copyCleanUp, rollback: copyRollbackFacts };
   }
   if (method === "recover") {
     const { recoverSteps, recoverCleanUp } = await import("../recover/index.ts");

@@ -140,44 +140,59 @@ export async function compareTrees(
   return diff;
 }
 
+/** Every meta holds a lock node on `side` (it is attached there). */
+export function everyMetaLocksOn(side: "source" | "target"): MigrationCheck {
+  return {
+    title: `Every meta holds a leader-lock node on the ${side} ensemble`,
+    observe: async (ctx) => {
+      const held = await ephemerals(await ctx.zk.of(side), await lockDirOf(ctx));
+      const expected = ctx.inventory.metaServers.length;
+      return {
+        ok: held.length === expected,
+        evidence: `${held.length} of ${expected}: ${held.map((e) => e.data).join(", ") || "none"}`,
+      };
+    },
+  };
+}
+
 /** Every meta holds a lock node on the target ensemble (it is attached there). */
-export const everyMetaLocksOnTarget: MigrationCheck = {
-  title: "Every meta holds a leader-lock node on the target ensemble",
-  observe: async (ctx) => {
-    const held = await ephemerals(await ctx.zk.target(), await lockDirOf(ctx));
-    const expected = ctx.inventory.metaServers.length;
-    return {
-      ok: held.length === expected,
-      evidence: `${held.length} of ${expected}: ${held.map((e) => e.data).join(", ") || "none"}`,
-    };
-  },
-};
+export const everyMetaLocksOnTarget: MigrationCheck = everyMetaLocksOn("target");
+
+/** No lock node remains under the root on `side`: no meta is attached to that ensemble. */
+export function noLockNodeOn(side: "source" | "target"): MigrationCheck {
+  return {
+    title: `No meta holds a lock node on the ${side} ensemble`,
+    observe: async (ctx) => {
+      const held = await ephemerals(await ctx.zk.of(side), ctx.inventory.zookeeper.root);
+      return {
+        ok: held.length === 0,
+        evidence: held.length
+          ? `live: ${held.map((e) => `${e.path} (${e.data})`).join(", ")}`
+          : `no ephemeral node under ${ctx.inventory.zookeeper.root}`,
+      };
+    },
+  };
+}
 
 /** No lock node remains under the old root: no meta is attached to the source ensemble. */
-export const noLockNodeOnSource: MigrationCheck = {
-  title: "No meta holds a lock node on the source ensemble",
-  observe: async (ctx) => {
-    const held = await ephemerals(await ctx.zk.source(), ctx.inventory.zookeeper.root);
-    return {
-      ok: held.length === 0,
-      evidence: held.length
-        ? `live: ${held.map((e) => `${e.path} (${e.data})`).join(", ")}`
-        : `no ephemeral node under ${ctx.inventory.zookeeper.root}`,
-    };
-  },
-};
+export const noLockNodeOnSource: MigrationCheck = noLockNodeOn("source");
+
+/** The cluster root is gone from `side`. */
+export function rootGoneFrom(side: "source" | "target"): MigrationCheck {
+  return {
+    title: `The cluster root is gone from the ${side} ensemble`,
+    observe: async (ctx) => {
+      const n = await count(await ctx.zk.of(side), ctx.inventory.zookeeper.root);
+      return {
+        ok: n === 0,
+        evidence: n === 0 ? `${ctx.inventory.zookeeper.root} does not exist` : `${n} znodes remain`,
+      };
+    },
+  };
+}
 
 /** The cluster root is gone from the source ensemble. */
-export const sourceRootGone: MigrationCheck = {
-  title: "The cluster root is gone from the source ensemble",
-  observe: async (ctx) => {
-    const n = await count(await ctx.zk.source(), ctx.inventory.zookeeper.root);
-    return {
-      ok: n === 0,
-      evidence: n === 0 ? `${ctx.inventory.zookeeper.root} does not exist` : `${n} znodes remain`,
-    };
-  },
-};
+export const sourceRootGone: MigrationCheck = rootGoneFrom("source");
 
 /** `<root>/apps` holds `unlock` (or is empty), as a loading leader requires (reference §6.8). */
 export function appsUnlockedOn(side: "source" | "target"): MigrationCheck {

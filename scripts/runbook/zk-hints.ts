@@ -8,13 +8,17 @@ import { ToolError } from "../../lib/errors.ts";
 const zkToolFlag = /--(overwrite|mirror|force)\b/;
 
 /**
- * The same error with a hint that names only what `run` and `step` offer.
+ * The same error with a hint that names only what `run` and `step` (or, for a rollback step,
+ * `rollback`) offer.
  * @example await copyTree(source, target, options).catch((e) => { throw withRunbookHint(e, step.id); });
  */
 export function withRunbookHint(error: unknown, stepId: string): unknown {
   if (!(error instanceof ToolError) || !error.hint || !zkToolFlag.test(error.hint)) return error;
+  const again = stepId.startsWith("rollback/")
+    ? "run `rollback -i FILE` again: it resumes where it stopped"
+    : `run the same command again (\`run\`, or \`step ${stepId}\`): the step is safe to repeat`;
   return new ToolError(error.message, error.exitCode, {
-    hint: `Fix the cause above, then run the same command again (\`run\`, or \`step ${stepId}\`): the step is safe to repeat`,
+    hint: `Fix the cause above, then ${again}`,
     cause: error.cause,
   });
 }

@@ -1,0 +1,61 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Journal } from "../../lib/journal.ts";
+import { copyRollbackFacts } from "../../scripts/copy/rollback-facts.ts";
+import { effectsIn } from "../../scripts/runbook/rollback-facts.ts";
+import { copyWroteTarget } from "../../scripts/runbook/tree-checks.ts";
+
+const journalWith = (started: string[], facts: Record<string, unknown> = {}) => {
+  const journal = Journal.open(mkdtempSync(join(tmpdir(), "pzm-facts-")), {
+    cluster: "c1",
+    method: "copy",
+  });
+  for (const id of started) journal.start(id);
+  for (const [key, value] of Object.entries(facts)) journal.setFact(key, value);
+  return journal;
+};
+
+describe("effectsIn", () => {
+  test("effectsIn() of a journal with no step started is empty", () => {
+    expect(effectsIn(journalWith([]), copyRollbackFacts).size).toBe(0);
+  });
+
+  test("effectsIn() counts a step once it started, even killed half-way", () => {
+    const effects = effectsIn(
+      journalWith(["copy/01-stop-followers", "copy/02-set-blind"]),
+      copyRollbackFacts,
+    );
+    expect(Object.fromEntries(effects)).toEqual({
+      "metas-stopped": ["copy/01-stop-followers"],
+      "leader-blind": ["copy/02-set-blind"],
+    });
+  });
+
+  test("effectsIn() undoes the copy on the target only when copy/03 recorded that it wrote there", () => {
+    const refused = journalWith([
+      "copy/01-stop-followers",
+      "copy/02-set-blind",
+      "copy/03-copy-tree",
+    ]);
+    expect(effectsIn(refused, copyRollbackFacts).has("target-written")).toBe(false);
+    const wrote = journalWith(["copy/03-copy-tree"], { [copyWroteTarget]: true });
+    expect(effectsIn(wrote, copyRollbackFacts).get("target-written")).toEqual([
+      "copy/03-copy-tree",
+    ]);
+  });
+
+  test("effectsIn() asks for a reverse migration from copy/05 on, and knows --clean-old removed the old root", () => {
+    const effects = effectsIn(
+      journalWith(["copy/05-restart-leader", "copy/06-start-followers", "copy/07-clean-old-zk"]),
+      copyRollbackFacts,
+    );
+    expect(effects.get("leader-on-target")).toEqual([
+      "copy/05-restart-leader",
+      "copy/06-start-followers",
+      "copy/07-clean-old-zk",
+    ]);
+    expect(effects.get("source-root-removed")).toEqual(["copy/07-clean-old-zk"]);
+  });
+});
