@@ -131,7 +131,7 @@ export interface Sandbox {
     connected: boolean;
     replicas: { app_id: number; pidx: number; status: string; ballot: number }[];
   } | null>;
-  /** Waits until every replica server lost the meta and holds its replicas INACTIVE (all metas down). */
+  /** Waits until every replica server lost the meta and serves no replica: INACTIVE or ERROR (all metas down). */
   waitReplicasInactive(timeoutMs?: number): Promise<void>;
   /** Sends an RPC to the leading meta (see `meta/service.ts` for names). */
   rpc<T extends MetaReply>(name: string, body?: unknown): Promise<T>;
@@ -146,6 +146,8 @@ export interface Sandbox {
     input: string | string[],
   ): Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
 }
+
+const servingStatuses = new Set(["PS_PRIMARY", "PS_SECONDARY", "PS_POTENTIAL_SECONDARY"]);
 
 const owned = new Set<Member>();
 process.on("exit", () => {
@@ -389,7 +391,8 @@ function makeSandbox(
             layout.replicas.map((r) => sandbox.replicaState(r.index)),
           );
           return states.every(
-            (s) => s && !s.connected && s.replicas.every((r) => r.status === "PS_INACTIVE"),
+            // PS_ERROR (a replica the meta dropped) stays ERROR, as upstream's does: not serving.
+            (s) => s && !s.connected && s.replicas.every((r) => !servingStatuses.has(r.status)),
           );
         },
         timeoutMs,
