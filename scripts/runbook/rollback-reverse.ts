@@ -169,3 +169,27 @@ export const stopTargetMetas: Step<MigrationContext> = {
   },
   postconditions: [noMetaRunning],
 };
+
+/** No meta leads on the source: none runs, or the shell's primary uses the target ensemble. */
+const noMetaLeadsOnSource: MigrationCheck = {
+  title: "No meta leads on the source ensemble",
+  observe: async (ctx) => {
+    const { running } = await metaProcesses(ctx, ctx.inventory.metaServers);
+    if (running.length === 0) return { ok: true, evidence: "no meta runs" };
+    const info = await ctx.shell.clusterInfo();
+    return {
+      ok: await namesEnsemble(ctx, info.zookeeperHosts, "target"),
+      evidence: `running: ${running.join(", ")}; primary ${info.primaryMetaServer || "(none)"} on ${info.zookeeperHosts}`,
+    };
+  },
+};
+
+/**
+ * Rollback step when nothing is copied back: stop the metas left on the target (a meta waiting in
+ * recovery mode, whose tree is incomplete), so the old leader can start on the source.
+ */
+export const stopMetasLeftOnTarget: Step<MigrationContext> = {
+  ...stopTargetMetas,
+  title: "Stop every meta server left running on the target ensemble, the leader last",
+  preconditions: [noMetaLeadsOnSource],
+};
