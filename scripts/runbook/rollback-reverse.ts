@@ -7,7 +7,12 @@
  */
 import { ActionFailed } from "../../lib/errors.ts";
 import type { MetaServer } from "../../lib/inventory.ts";
-import { clusterInfoCommand, getMetaLevelCommand, tablesCommand } from "../../lib/shell/index.ts";
+import {
+  clusterInfoCommand,
+  getMetaLevelCommand,
+  MetaUnderRecovery,
+  tablesCommand,
+} from "../../lib/shell/index.ts";
 import { type Check, type Step, waitUntil } from "../../lib/step.ts";
 import { copyTree, count, snapshotTree } from "../../lib/zk/index.ts";
 import type { MigrationContext } from "./context.ts";
@@ -176,7 +181,13 @@ const noMetaLeadsOnSource: MigrationCheck = {
   observe: async (ctx) => {
     const { running } = await metaProcesses(ctx, ctx.inventory.metaServers);
     if (running.length === 0) return { ok: true, evidence: "no meta runs" };
-    const info = await ctx.shell.clusterInfo();
+    const info = await ctx.shell.clusterInfo().catch((error: unknown) => {
+      if (error instanceof MetaUnderRecovery) return undefined;
+      throw error;
+    });
+    // A meta waiting in recovery mode answers nothing else and serves nothing.
+    if (!info)
+      return { ok: true, evidence: `running: ${running.join(", ")}; waiting in recovery mode` };
     return {
       ok: await namesEnsemble(ctx, info.zookeeperHosts, "target"),
       evidence: `running: ${running.join(", ")}; primary ${info.primaryMetaServer || "(none)"} on ${info.zookeeperHosts}`,

@@ -1,7 +1,8 @@
 /**
  * Rollback of the recover method end to end on one shared sandbox (Pegasus 2.6: 3 metas, 5
  * replicas, 20 tables): before `recover`, going back restores the configs and starts the metas on
- * the source; after a full recovery, it is a reverse migration of the recovered tree. Each case
+ * the source (stopping the meta waiting in recovery mode and removing what it wrote on the
+ * target); after a full recovery, it is a reverse migration of the recovered tree. Each case
  * leaves the cluster on the source as before, which is what the next case starts from.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -14,7 +15,7 @@ import {
   reverseRollbackSteps,
 } from "./rollback-cases.ts";
 import { expectRolledBack, metaConfigs, rollBack } from "./rolled-back.ts";
-import { runTool } from "./tool.ts";
+import { runTool, treeData } from "./tool.ts";
 
 let s: Sandbox;
 let configs: string[];
@@ -24,22 +25,43 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => s?.stop());
 
+/** Runs the recover steps one at a time, each as `step ID --yes`, through `last`. */
+async function recoverStepsUpTo(last: string): Promise<void> {
+  const upTo = recoverSteps.slice(0, recoverSteps.findIndex((step) => step.id === last) + 1);
+  expect(upTo.at(-1)?.id).toBe(last);
+  for (const { id } of upTo) {
+    const out = await runTool(["step", id, "-i", s.inventoryFile, "--yes"]);
+    expect(out.stderr).toBe("");
+    expect(out.exitCode).toBe(0);
+  }
+}
+
 describe("rollback of the recover method", () => {
   test(
     "stopped after recover/04 edited the config: configs restored byte-identical, every meta on the source, healthy",
     async () => {
-      const upTo04 = recoverSteps.slice(0, 4);
-      expect(upTo04.at(-1)?.id).toBe("recover/04-edit-recovery-config");
-      for (const { id } of upTo04) {
-        const out = await runTool(["step", id, "-i", s.inventoryFile, "--yes"]);
-        expect(out.stderr).toBe("");
-        expect(out.exitCode).toBe(0);
-      }
+      await recoverStepsUpTo("recover/04-edit-recovery-config");
       expect(metaConfigs(s)).not.toEqual(configs);
       expect(s.layout.metas.map((m) => s.isMetaRunning(m.task))).toEqual([false, false, false]);
       expect(Object.keys(await rollBack(s))).toEqual([
         "rollback/04-restore-configs",
         "rollback/05-restart-on-source",
+      ]);
+      await expectRolledBack(s, configs);
+    },
+    caseTimeoutMs,
+  );
+
+  test(
+    "stopped with the meta waiting in recovery mode (recover/05): it is stopped, the target copy removed, nothing copied back",
+    async () => {
+      await recoverStepsUpTo("recover/05-start-recovery-meta");
+      expect((await treeData(s.target, s.root)).size).toBeGreaterThan(0);
+      expect(Object.keys(await rollBack(s))).toEqual([
+        "rollback/03-stop-target-metas",
+        "rollback/04-restore-configs",
+        "rollback/05-restart-on-source",
+        "rollback/06-remove-target-copy",
       ]);
       await expectRolledBack(s, configs);
     },
