@@ -39,6 +39,7 @@ describe("the binary", () => {
       "check",
       "plan",
       "run",
+      "rollback",
       "status",
       "step",
       "zk",

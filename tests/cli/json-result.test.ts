@@ -86,7 +86,7 @@ describe("--json", () => {
   test("status --json prints the journal on one line, then the result event", async () => {
     const none = await main("status", "-i", inventory, "--json");
     expect(none.events).toEqual([
-      { kind: "journal", cluster: "c1", journal: null },
+      { kind: "journal", cluster: "c1", journal: null, lastRolledBack: null },
       { kind: "result", event: "result", ok: true, exitCode: 0 },
     ]);
     const journal = Journal.open(join(dir, ".pegasus-zk-migrate/c1"), {

@@ -42,11 +42,11 @@ async function setEnvs(s: Sandbox) {
   });
 }
 
-describe("recover method, Pegasus 2.6", () => {
+describe("recover method, Pegasus 2.6 in host-name mode (processes named localhost:port, configs keep 127.0.0.1)", () => {
   test(
     "plan changes nothing; a full run rebuilds the cluster on the target with tables and envs as before",
     async () => {
-      const s = await startSandbox({ version: "2.6" });
+      const s = await startSandbox({ version: "2.6", hostNames: true });
       sandboxes.push(s);
       await setEnvs(s);
       const stamps = {
