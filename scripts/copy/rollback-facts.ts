@@ -4,6 +4,7 @@
  */
 import { setConfigValue } from "../../lib/meta-config/index.ts";
 import { setMinosHostsList } from "../../lib/minos-config.ts";
+import { switchedConfigBackup } from "../runbook/config-switch.ts";
 import type { RollbackFacts } from "../runbook/rollback-facts.ts";
 import { copyWroteTarget } from "../runbook/tree-checks.ts";
 
@@ -35,4 +36,5 @@ export const copyRollbackFacts: RollbackFacts = {
   minosWrites: (ctx, original, where) => [
     setMinosHostsList(original, ctx.inventory.zookeeper.target, where).text,
   ],
+  configBackup: switchedConfigBackup,
 };

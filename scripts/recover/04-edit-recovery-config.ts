@@ -7,12 +7,11 @@
  * in the journal's backups and the written text's hash journaled, so the undo and rollback can
  * prove the file is still ours before restoring it.
  */
-import { setConfigValues } from "../../lib/meta-config/index.ts";
 import type { Step } from "../../lib/step.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import { runAlone } from "../runbook/execute.ts";
 import { everyMetaStopped, leaseHasPassed, targetAppsIsFree } from "../runbook/recover-checks.ts";
-import { recoveryConfigIsSet } from "../runbook/recover-config-checks.ts";
+import { recoveryConfigEdit, recoveryConfigIsSet } from "../runbook/recover-config-checks.ts";
 import { recoveryMeta } from "../runbook/recover-facts.ts";
 import { originalConfig, writeTrackedConfig } from "../runbook/tracked-configs.ts";
 
@@ -23,14 +22,7 @@ const editRecoveryConfig: Step<MigrationContext> = {
   preconditions: [everyMetaStopped, leaseHasPassed, targetAppsIsFree],
   run: async (ctx) => {
     const meta = recoveryMeta(ctx);
-    const edit = setConfigValues(
-      await originalConfig(ctx, meta),
-      [
-        { section: "zookeeper", key: "hosts_list", value: ctx.inventory.zookeeper.target },
-        { section: "meta_server", key: "recover_from_replica_server", value: "true" },
-      ],
-      meta.config,
-    );
+    const edit = recoveryConfigEdit(ctx, meta, await originalConfig(ctx, meta));
     for (const result of edit.results)
       if (result.diff) ctx.log({ kind: "info", message: result.diff.trimEnd() });
     await writeTrackedConfig(ctx, meta, edit.text, "recover/04-edit-recovery-config");

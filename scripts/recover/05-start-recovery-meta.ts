@@ -13,7 +13,7 @@ import {
   recoveryMetaLeadsOnTarget,
 } from "../runbook/recover-checks.ts";
 import { recoveryConfigIsSet } from "../runbook/recover-config-checks.ts";
-import { recoveryMeta } from "../runbook/recover-facts.ts";
+import { recoverFacts, recoveryMeta } from "../runbook/recover-facts.ts";
 
 const startRecoveryMeta: Step<MigrationContext> = {
   id: "recover/05-start-recovery-meta",
@@ -21,6 +21,9 @@ const startRecoveryMeta: Step<MigrationContext> = {
   destructive: true,
   preconditions: [recoveryConfigIsSet, otherMetasStopped],
   run: async (ctx) => {
+    // Journaled before the start: rollback removes what the meta wrote on the target only then.
+    if (!ctx.dryRun && !ctx.journal.fact(recoverFacts.recoveryMetaStartedAt))
+      ctx.journal.setFact(recoverFacts.recoveryMetaStartedAt, new Date().toISOString());
     await ensureMetaStarted(ctx, recoveryMeta(ctx));
     await waitUntil(
       ctx,

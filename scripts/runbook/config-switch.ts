@@ -6,11 +6,16 @@
  */
 import { basename } from "node:path";
 import { ActionFailed, PreconditionFailed } from "../../lib/errors.ts";
+import type { MetaServer } from "../../lib/inventory.ts";
 import { setConfigValue } from "../../lib/meta-config/index.ts";
 import { setMinosHostsList } from "../../lib/minos-config.ts";
 import type { MigrationContext } from "./context.ts";
 import { ensembleOf, readMetaConfig } from "./meta-configs.ts";
 import { readMinosConfig } from "./minos-configs.ts";
+
+/** Backup name of a meta's config before `switchEveryConfig` first edits it. */
+export const switchedConfigBackup = (meta: MetaServer) =>
+  `configs/meta-task${meta.task}.config.ini`;
 
 /** One file the switch would write, with its new text. */
 interface PlannedEdit {
@@ -79,7 +84,7 @@ async function planEdits(ctx: MigrationContext, to: "source" | "target"): Promis
         host: meta.host,
         path: meta.config,
         where: file.config.file,
-        backup: `configs/meta-task${meta.task}.config.ini`,
+        backup: switchedConfigBackup(meta),
         original: file.text,
         text: edit.text,
         diff: edit.diff,

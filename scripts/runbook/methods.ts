@@ -10,8 +10,8 @@ export interface Runbook {
   method: Method;
   steps: Step<MigrationContext>[];
   cleanUp?: Step<MigrationContext>;
-  /** What each step may have changed, for `rollback` (not yet given by the recover method). */
-  rollback?: RollbackFacts;
+  /** What each step may have changed, for `rollback`. */
+  rollback: RollbackFacts;
 }
 
 /**
@@ -26,7 +26,8 @@ export async function runbookOf(method: string): Promise<Runbook> {
   }
   if (method === "recover") {
     const { recoverSteps, recoverCleanUp } = await import("../recover/index.ts");
-    return { method, steps: recoverSteps, cleanUp: recoverCleanUp };
+    const { recoverRollbackFacts } = await import("../recover/rollback-facts.ts");
+    return { method, steps: recoverSteps, cleanUp: recoverCleanUp, rollback: recoverRollbackFacts };
   }
   throw new UsageError(`Cannot use --method ${method}: expected copy or recover`, {
     hint: "Pass --method copy (upstream method 2) or --method recover (upstream method 1).",

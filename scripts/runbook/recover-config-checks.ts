@@ -3,7 +3,13 @@
  * before and after, the one edited config asks for recovery on the target, and every config ends
  * as its original with only `hosts_list` = target.
  */
-import { parseMetaConfig, readMetaSettings, setConfigValue } from "../../lib/meta-config/index.ts";
+import type { MetaServer } from "../../lib/inventory.ts";
+import {
+  parseMetaConfig,
+  readMetaSettings,
+  setConfigValue,
+  setConfigValues,
+} from "../../lib/meta-config/index.ts";
 import type { Check } from "../../lib/step.ts";
 import type { MigrationContext } from "./context.ts";
 import { readMetaConfig } from "./meta-configs.ts";
@@ -84,14 +90,36 @@ export const everyConfigReset: MigrationCheck = {
 };
 
 /** A meta's final config: its original with `[zookeeper] hosts_list` = target, nothing else. */
-export async function finalConfig(
-  ctx: MigrationContext,
-  meta: MigrationContext["inventory"]["metaServers"][number],
-): Promise<string> {
-  const original = await originalConfig(ctx, meta);
+export async function finalConfig(ctx: MigrationContext, meta: MetaServer): Promise<string> {
+  return finalConfigText(ctx, meta, await originalConfig(ctx, meta));
+}
+
+/** {@link finalConfig} from the original's text. */
+export function finalConfigText(ctx: MigrationContext, meta: MetaServer, original: string): string {
   return setConfigValue(
     original,
     { section: "zookeeper", key: "hosts_list", value: ctx.inventory.zookeeper.target },
     meta.config,
   ).text;
+}
+
+/**
+ * The recovery meta's config of step 4: its original with `hosts_list` = target and
+ * `recover_from_replica_server` = `flag` (step 4 writes true; upstream's step 8 done by hand
+ * writes false).
+ */
+export function recoveryConfigEdit(
+  ctx: MigrationContext,
+  meta: MetaServer,
+  original: string,
+  flag: "true" | "false" = "true",
+) {
+  return setConfigValues(
+    original,
+    [
+      { section: "zookeeper", key: "hosts_list", value: ctx.inventory.zookeeper.target },
+      { section: "meta_server", key: "recover_from_replica_server", value: flag },
+    ],
+    meta.config,
+  );
 }

@@ -22,6 +22,8 @@ export const recoverFacts = {
   metasStoppedAt: "recover.metasStoppedAt",
   /** Milliseconds waited for the failure-detector lease, and how it was computed. */
   leaseWait: "recover.leaseWait",
+  /** ISO time step 5 first started the recovery meta: from here the target holds what it wrote. */
+  recoveryMetaStartedAt: "recover.recoveryMetaStartedAt",
   /** ISO time `recover` answered ERR_OK: from here on the undo no longer applies. */
   recoveredAt: "recover.recoveredAt",
   /** {@link RecoverOutcome}: what `recover` reported. */

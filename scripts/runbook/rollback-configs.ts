@@ -34,7 +34,7 @@ interface EditableConfig {
   host: string;
   path: string;
   where: string;
-  /** Backup name `switchEveryConfig` (config-switch.ts) keeps before the first edit. */
+  /** Backup name the method keeps before the first edit (minos: `switchEveryConfig`'s). */
   backup: string;
   /** Every text the tool may have written, given the original. */
   written: (original: string) => string[];
@@ -52,7 +52,7 @@ async function editableConfigs(
       host: meta.host,
       path: meta.config,
       where: meta.host === "local" ? meta.config : `${meta.host}:${meta.config}`,
-      backup: `configs/meta-task${meta.task}.config.ini`,
+      backup: facts.configBackup(meta),
       written: (original) => facts.configWrites(ctx, meta, original),
       names: async () => ensembleOf(ctx, await readMetaConfig(ctx, meta)),
     }),

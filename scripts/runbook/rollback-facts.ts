@@ -15,7 +15,9 @@ import type { MigrationContext } from "./context.ts";
  * - `configs-edited`: meta configs were edited → restore each backup, once verified untouched;
  * - `leader-on-target`: a meta may have led on the target, writing there → reverse migration
  *   (copy the target root back), unless a meta still leads on the source;
- * - `source-root-removed`: the old root was deleted → the reverse migration copies into the empty path.
+ * - `source-root-removed`: the old root was deleted → the reverse migration copies into the empty path;
+ * - `metas-on-target`: a meta may run on the target without leading there for the cluster (e.g. in
+ *   recovery mode) → stop it when nothing is copied back.
  */
 export type Effect =
   | "metas-stopped"
@@ -23,7 +25,8 @@ export type Effect =
   | "target-written"
   | "configs-edited"
   | "leader-on-target"
-  | "source-root-removed";
+  | "source-root-removed"
+  | "metas-on-target";
 
 /** The effects one step may have left once it started. */
 export interface StepFacts {
@@ -46,6 +49,8 @@ export interface RollbackFacts {
   configWrites: (ctx: MigrationContext, meta: MetaServer, original: string) => string[];
   /** The same for the minos cluster config (`meta_control.kind: minos`). */
   minosWrites: (ctx: MigrationContext, original: string, where: string) => string[];
+  /** Journal backup name of a meta's config as the method keeps it before its first edit. */
+  configBackup: (meta: MetaServer) => string;
 }
 
 /** The effects the journal shows, with the steps that caused each. */

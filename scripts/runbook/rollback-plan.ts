@@ -8,7 +8,12 @@ import type { Step } from "../../lib/step.ts";
 import type { MigrationContext } from "./context.ts";
 import type { RollbackDecision } from "./rollback-decision.ts";
 import type { Effect, RollbackFacts } from "./rollback-facts.ts";
-import { copyBack, freezeTarget, stopTargetMetas } from "./rollback-reverse.ts";
+import {
+  copyBack,
+  freezeTarget,
+  stopMetasLeftOnTarget,
+  stopTargetMetas,
+} from "./rollback-reverse.ts";
 import { removeTargetCopy, restartOnSource, restoreConfigsStep } from "./rollback-steps.ts";
 
 /** The rollback steps, in order, for a decision. */
@@ -18,6 +23,7 @@ export function rollbackSteps(
 ): Step<MigrationContext>[] {
   const steps: Step<MigrationContext>[] = [];
   if (decision.reverse) steps.push(freezeTarget(facts), copyBack, stopTargetMetas);
+  else if (decision.effects["metas-on-target"]) steps.push(stopMetasLeftOnTarget);
   steps.push(restoreConfigsStep(facts), restartOnSource(facts));
   if (decision.reverse || decision.effects["target-written"]) steps.push(removeTargetCopy);
   return steps;
@@ -30,6 +36,7 @@ const undone: Record<Effect, string> = {
   "configs-edited": "restore each meta config to its backed-up bytes, once verified",
   "leader-on-target": "copy the target tree back to the source (reverse migration)",
   "source-root-removed": "the reverse migration copies into the empty old path",
+  "metas-on-target": "stop the metas left running on the target ensemble",
 };
 
 /** Lines saying where the migration stands (from the journal) and what the rollback will do. */

@@ -7,7 +7,12 @@
  */
 import { ActionFailed } from "../../lib/errors.ts";
 import type { MetaServer } from "../../lib/inventory.ts";
-import { clusterInfoCommand, getMetaLevelCommand, tablesCommand } from "../../lib/shell/index.ts";
+import {
+  clusterInfoCommand,
+  getMetaLevelCommand,
+  MetaUnderRecovery,
+  tablesCommand,
+} from "../../lib/shell/index.ts";
 import { type Check, type Step, waitUntil } from "../../lib/step.ts";
 import { copyTree, count, snapshotTree } from "../../lib/zk/index.ts";
 import type { MigrationContext } from "./context.ts";
@@ -168,4 +173,34 @@ export const stopTargetMetas: Step<MigrationContext> = {
       await ensureMetaStopped(ctx, meta);
   },
   postconditions: [noMetaRunning],
+};
+
+/** No meta leads on the source: none runs, or the shell's primary uses the target ensemble. */
+const noMetaLeadsOnSource: MigrationCheck = {
+  title: "No meta leads on the source ensemble",
+  observe: async (ctx) => {
+    const { running } = await metaProcesses(ctx, ctx.inventory.metaServers);
+    if (running.length === 0) return { ok: true, evidence: "no meta runs" };
+    const info = await ctx.shell.clusterInfo().catch((error: unknown) => {
+      if (error instanceof MetaUnderRecovery) return undefined;
+      throw error;
+    });
+    // A meta waiting in recovery mode answers nothing else and serves nothing.
+    if (!info)
+      return { ok: true, evidence: `running: ${running.join(", ")}; waiting in recovery mode` };
+    return {
+      ok: await namesEnsemble(ctx, info.zookeeperHosts, "target"),
+      evidence: `running: ${running.join(", ")}; primary ${info.primaryMetaServer || "(none)"} on ${info.zookeeperHosts}`,
+    };
+  },
+};
+
+/**
+ * Rollback step when nothing is copied back: stop the metas left on the target (a meta waiting in
+ * recovery mode, whose tree is incomplete), so the old leader can start on the source.
+ */
+export const stopMetasLeftOnTarget: Step<MigrationContext> = {
+  ...stopTargetMetas,
+  title: "Stop every meta server left running on the target ensemble, the leader last",
+  preconditions: [noMetaLeadsOnSource],
 };

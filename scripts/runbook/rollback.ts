@@ -4,7 +4,7 @@
  * stands and what going back does, then run the rollback steps — journaled, so a rollback killed
  * half-way completes when run again — and archive the journal so a later `run` starts afresh.
  */
-import { PreconditionFailed, UsageError } from "../../lib/errors.ts";
+import { PreconditionFailed } from "../../lib/errors.ts";
 import { loadInventory } from "../../lib/inventory.ts";
 import { Journal } from "../../lib/journal.ts";
 import { askOnTty, runSteps, type Step } from "../../lib/step.ts";
@@ -40,14 +40,6 @@ export async function executeRollback(options: RollbackOptions): Promise<void> {
   }
   const runbook = await runbookOf(recorded.method);
   const facts = runbook.rollback;
-  if (!facts) {
-    throw new UsageError(
-      `Cannot roll back a ${recorded.method} migration yet: this version rolls back the copy method only`,
-      {
-        hint: "Finish it with `run -i FILE --method recover`; `status -i FILE` shows where it stands.",
-      },
-    );
-  }
   const ctx = createContext({ ...options, method: runbook.method, rollback: true });
   const lock = ctx.journal.lock(options.dryRun ? "plan --rollback" : "rollback");
   try {

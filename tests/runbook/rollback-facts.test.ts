@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Journal } from "../../lib/journal.ts";
 import { copyRollbackFacts } from "../../scripts/copy/rollback-facts.ts";
+import { recoverRollbackFacts } from "../../scripts/recover/rollback-facts.ts";
+import { recoverFacts } from "../../scripts/runbook/recover-facts.ts";
 import { effectsIn } from "../../scripts/runbook/rollback-facts.ts";
 import { copyWroteTarget } from "../../scripts/runbook/tree-checks.ts";
 
@@ -57,5 +59,37 @@ describe("effectsIn", () => {
       "copy/07-clean-old-zk",
     ]);
     expect(effects.get("source-root-removed")).toEqual(["copy/07-clean-old-zk"]);
+  });
+
+  test("effectsIn() of a recover journal before recover succeeded: no copy back, the recovery meta stopped, its writes removed only once journaled", () => {
+    const steps = [
+      "recover/01-identify-and-back-up",
+      "recover/02-stop-metas",
+      "recover/03-wait-lease",
+      "recover/04-edit-recovery-config",
+      "recover/05-start-recovery-meta",
+      "recover/06-recover",
+    ];
+    const refused = effectsIn(journalWith(steps), recoverRollbackFacts);
+    expect(Object.fromEntries(refused)).toEqual({
+      "metas-stopped": ["recover/02-stop-metas"],
+      "configs-edited": ["recover/04-edit-recovery-config"],
+      "metas-on-target": ["recover/05-start-recovery-meta"],
+    });
+    const started = journalWith(steps, { [recoverFacts.recoveryMetaStartedAt]: "t" });
+    expect(effectsIn(started, recoverRollbackFacts).get("target-written")).toEqual([
+      "recover/05-start-recovery-meta",
+    ]);
+    expect(effectsIn(started, recoverRollbackFacts).has("leader-on-target")).toBe(false);
+  });
+
+  test("effectsIn() of a recover journal asks for a reverse migration once recover succeeded", () => {
+    const effects = effectsIn(
+      journalWith(["recover/06-recover", "recover/07-settle"], {
+        [recoverFacts.recoveredAt]: "t",
+      }),
+      recoverRollbackFacts,
+    );
+    expect(effects.get("leader-on-target")).toEqual(["recover/06-recover", "recover/07-settle"]);
   });
 });
