@@ -18,6 +18,7 @@ import { copyTree, count, snapshotTree } from "../../lib/zk/index.ts";
 import type { MigrationContext } from "./context.ts";
 import { ensureMetaStopped, metaAt, metaProcesses } from "./metas.ts";
 import { namesEnsemble } from "./names-ensemble.ts";
+import { everyMetaStopped } from "./recover-checks.ts";
 import { configsRestorable } from "./rollback-configs.ts";
 import type { RollbackFacts } from "./rollback-facts.ts";
 import { verifyTreeUnchanged } from "./tree-actions.ts";
@@ -136,20 +137,6 @@ export const copyBack: Step<MigrationContext> = {
   postconditions: [targetEqualsSource, appsUnlockedOn("source")],
 };
 
-/** No meta process runs. */
-export const noMetaRunning: MigrationCheck = {
-  title: "No meta server runs",
-  observe: async (ctx) => {
-    const { running, stopped } = await metaProcesses(ctx, ctx.inventory.metaServers);
-    return {
-      ok: running.length === 0,
-      evidence: running.length
-        ? `still running: ${running.join(", ")}`
-        : `stopped: ${stopped.join(", ")}`,
-    };
-  },
-};
-
 /** Rollback step: stop every meta (all run on the target), the blind leader last. */
 export const stopTargetMetas: Step<MigrationContext> = {
   id: "rollback/03-stop-target-metas",
@@ -172,7 +159,7 @@ export const stopTargetMetas: Step<MigrationContext> = {
     for (const meta of ctx.inventory.metaServers.filter(isLeader))
       await ensureMetaStopped(ctx, meta);
   },
-  postconditions: [noMetaRunning],
+  postconditions: [everyMetaStopped],
 };
 
 /** No meta leads on the source: none runs, or the shell's primary uses the target ensemble. */
