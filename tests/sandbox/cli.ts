@@ -122,7 +122,7 @@ switch (command) {
     const leader = await sandbox.leader();
     process.stdout.write(
       `sandbox up in ${seconds} s: Pegasus ${sandbox.layout.version}, ${sandbox.layout.metas.length} metas (leader: meta ${leader}), ` +
-        `${sandbox.layout.replicas.length} replica servers, ${(await sandbox.apps("AS_AVAILABLE")).length} tables\n` +
+        `${sandbox.layout.replicas.length} replica servers, ${(await sandbox.health()).tables} tables\n` +
         `old ZooKeeper ${sandbox.source}, new ZooKeeper ${sandbox.target}, root ${sandbox.root}\n` +
         `shell: ${join(dir, "run.sh")} shell --cluster ${sandbox.metaList}\n${sandbox.inventoryFile}\n`,
     );

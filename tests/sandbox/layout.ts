@@ -27,6 +27,12 @@ export interface SandboxLayout {
   owner: number | null;
   zookeepers: Record<"old" | "new", { port: number; dir: string | null }>;
   metas: { task: number; port: number; address: string; dir: string; config: string }[];
+  /**
+   * A tree of more than 50k partitions (257k znodes at most): `config_sync_interval_ms` is
+   * upstream's default 30000 instead of 5000, as each sync carries every replica a server holds
+   * (154k at 257k znodes), and the inventory's waits are long enough for a meta to load it.
+   */
+  large?: boolean;
   replicas: { index: number; port: number; address: string; dir: string; config: string }[];
 }
 
@@ -141,7 +147,7 @@ ${replicationSection(layout)}  data_dirs = default:${data}
 function replicationSection(layout: SandboxLayout): string {
   return `[replication]
   cluster_name = ${layout.cluster}
-  config_sync_interval_ms = 5000
+  config_sync_interval_ms = ${layout.large ? 30_000 : 5000}
   fd_check_interval_seconds = ${sandboxFd.check}
   fd_beacon_interval_seconds = ${sandboxFd.beacon}
   fd_lease_seconds = ${sandboxFd.lease}
@@ -189,9 +195,10 @@ function inventoryText(layout: SandboxLayout): string {
     timeouts: {
       command: "30s",
       shell: "60s",
-      meta_start: "30s",
+      // The simulated meta loads 257k znodes through node-zookeeper-client in about a minute.
+      meta_start: layout.large ? "5m" : "30s",
       meta_stop: "15s",
-      healthy: "60s",
+      healthy: layout.large ? "10m" : "60s",
       fd_lease: "auto",
       recover: "30s",
     },

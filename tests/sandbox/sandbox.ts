@@ -83,6 +83,13 @@ export interface MetaProcessState {
   deferredRetries: number;
 }
 
+/** What the leading meta counts: alive replica servers, available tables, partitions short of a member. */
+export interface SandboxHealth {
+  aliveNodes: number;
+  tables: number;
+  unhealthyPartitions: number;
+}
+
 /** A running sandbox. */
 export interface Sandbox {
   readonly dir: string;
@@ -133,19 +140,26 @@ export interface Sandbox {
   } | null>;
   /** Waits until every replica server lost the meta and serves no replica: INACTIVE or ERROR (all metas down). */
   waitReplicasInactive(timeoutMs?: number): Promise<void>;
-  /** Sends an RPC to the leading meta (see `meta/service.ts` for names). */
-  rpc<T extends MetaReply>(name: string, body?: unknown): Promise<T>;
+  /** Sends an RPC to the leading meta (see `meta/service.ts` for names); 10 s by default. */
+  rpc<T extends MetaReply>(name: string, body?: unknown, timeoutMs?: number): Promise<T>;
   apps(status?: string): Promise<AppView[]>;
   nodes(): Promise<NodeView[]>;
   createTable(name: string, partitions?: number): Promise<AppInfo>;
   dropTable(name: string): Promise<void>;
   /** Waits until every replica server is ALIVE and every available table fully healthy. */
   waitHealthy(timeoutMs?: number): Promise<void>;
+  /** The leader's readiness counts, cheap at any size (`list_apps` is not at 257k znodes). */
+  health(): Promise<SandboxHealth>;
   /** Runs `DIR/run.sh shell --cluster LIST` with `input` on stdin. */
   shell(
     input: string | string[],
   ): Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
 }
+
+/** Partitions above which the ZooKeeper servers get a 2 GB heap (see also `SandboxLayout.large`). */
+const largeTree = 50_000;
+/** A create_app of 256 partitions waits behind nine others on a loaded meta. */
+const createTimeoutMs = 120_000;
 
 const servingStatuses = new Set(["PS_PRIMARY", "PS_SECONDARY", "PS_POTENTIAL_SECONDARY"]);
 
@@ -168,10 +182,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const temporary = options.dir === undefined;
   const dir = resolve(options.dir ?? mkdtempSync(join(tmpdir(), "pzm-sandbox-")));
   const version = options.version ?? "2.6";
+  const partitionTotal = (options.tables ?? 20) * (options.partitions ?? 6);
+  // The bench's heap for a 257k-znode tree; the default 512 MB serves the usual small sandbox.
+  const heapMb = partitionTotal > largeTree ? 2048 : undefined;
   let zookeepers: ZooKeeperServer[] = [];
   let zkPorts: [number, number];
   if (isOwned) {
-    zookeepers = await startZooKeepers(2);
+    zookeepers = await startZooKeepers(2, { heapMb });
     zkPorts = [zookeepers[0]?.port as number, zookeepers[1]?.port as number];
   } else {
     // Detached servers are started only once sandbox.json names them (below), so that `down`
@@ -199,6 +216,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.hostNames && version === "2.6" ? { hostNames: true } : {}),
     cluster: "sandbox",
     root: "/pegasus/sandbox",
+    ...(partitionTotal > largeTree ? { large: true } : {}),
     bun: process.execPath,
     cli: cliPath,
     owner,
@@ -232,7 +250,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await Promise.all(
       Object.values(layout.zookeepers).map((z) =>
         z.dir
-          ? startDetachedZooKeeper(z.dir, { port: z.port, ownerPid: owner ?? undefined })
+          ? startDetachedZooKeeper(z.dir, { port: z.port, ownerPid: owner ?? undefined, heapMb })
           : null,
       ),
     );
@@ -258,21 +276,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       { length: options.tables ?? 20 },
       (_, i) => `table${String(i + 1).padStart(2, "0")}`,
     );
-    // Ten tables at a time: a thousand create_app at once would put every partition node of a
-    // large tree in flight on the meta's ZooKeeper session together.
+    // Ten tables at a time: a thousand create_app at once would only queue behind each other.
+    // A reply other than ERR_OK fails the start rather than leaving a table missing.
     for (let first = 0; first < tables.length; first += 10) {
       await Promise.all(
-        tables.slice(first, first + 10).map((name, i) =>
-          sandbox.rpc("create_app", {
-            app_name: name,
-            partition_count: options.partitions ?? ((first + i) % 2 === 0 ? 4 : 8),
-          }),
-        ),
+        tables.slice(first, first + 10).map(async (name, i) => {
+          const partitions = options.partitions ?? ((first + i) % 2 === 0 ? 4 : 8);
+          const body = { app_name: name, partition_count: partitions };
+          const reply = await sandbox.rpc("create_app", body, createTimeoutMs);
+          if (reply.err !== "ERR_OK") throw new Error(`create_app ${name} failed: ${reply.err}`);
+        }),
       );
     }
     // A large tree (e.g. 1000 tables × 256 partitions) takes the simulated cluster minutes.
-    const partitionCount = tables.length * (options.partitions ?? 6);
-    await sandbox.waitHealthy(Math.max(60_000, partitionCount * 2));
+    await sandbox.waitHealthy(Math.max(60_000, partitionTotal * 2));
     loadInventory(inventoryFile);
   } catch (error) {
     await sandbox.stop();
@@ -399,7 +416,7 @@ function makeSandbox(
         "every replica server disconnected and INACTIVE",
       );
     },
-    rpc: (name, body = {}) => client.request(name, body),
+    rpc: (name, body = {}, timeoutMs) => client.request(name, body, timeoutMs),
     async apps(status = "all") {
       const reply = await client.request<MetaReply & { apps: AppView[] }>("list_apps", { status });
       if (reply.err !== "ERR_OK") throw new Error(`list_apps failed: ${reply.err}`);
@@ -427,22 +444,22 @@ function makeSandbox(
     async waitHealthy(timeoutMs = 30_000) {
       await waitFor(
         async () => {
-          const nodes = await sandbox.nodes().catch(() => []);
-          if (nodes.filter((n) => n.status === "ALIVE").length < layout.replicas.length)
-            return false;
-          const apps = await sandbox.apps("AS_AVAILABLE").catch(() => null);
+          const health = await sandbox.health().catch(() => null);
           return (
-            apps?.every((a) =>
-              a.partitions.every(
-                (pc) => pc.primary && pc.secondaries.length + 1 >= pc.max_replica_count,
-              ),
-            ) ?? false
+            health !== null &&
+            health.aliveNodes >= layout.replicas.length &&
+            health.unhealthyPartitions === 0
           );
         },
         timeoutMs,
         "every replica server ALIVE and every table fully healthy",
         100,
       );
+    },
+    async health() {
+      const reply = await client.request<MetaReply & SandboxHealth>("sandbox_health", {});
+      if (reply.err !== "ERR_OK") throw new Error(`sandbox_health failed: ${reply.err}`);
+      return reply;
     },
     async shell(input) {
       const text = Array.isArray(input) ? `${input.join("\n")}\n` : input;

@@ -3,6 +3,12 @@
  * process like a real meta (reference §6.1). Writes are unconditional (version -1), nodes carry
  * the open ACL, and session expiry is detected on the client side too (the library only reports
  * it on reconnect), so a leader cut off from its ensemble exits within its session timeout.
+ *
+ * At most {@link maxInFlight} requests are outstanding on a session. A ZooKeeper 3.8 server stops
+ * reading a connection whose queue is deep (its request throttle), so pings behind thousands of
+ * pipelined writes — a table of 256 partitions being created while the cure writes a thousand
+ * configurations — are not read before a 3 s session timeout runs out, and the session expires
+ * although both sides are alive. Upstream's meta pipelines the same way but with a 30 s timeout.
  */
 import zookeeper from "node-zookeeper-client";
 
@@ -20,6 +26,13 @@ export const ZkCode = {
   noNode: zookeeper.Exception.NO_NODE,
   nodeExists: zookeeper.Exception.NODE_EXISTS,
 } as const;
+
+/**
+ * Requests outstanding per session; the rest wait here (see the module comment). Small, as
+ * node-zookeeper-client copies its whole receive buffer once per reply it parses: CPU per reply
+ * grows with the replies that arrive together (measured: 64 costs no more than 16, 256 +40%).
+ */
+export const maxInFlight = 64;
 
 /** One ZooKeeper session. */
 export interface ZkSession {
@@ -71,13 +84,30 @@ export function openSession(hosts: string, sessionTimeoutMs: number): ZkSession 
     return new ZkError(code, `${error.toString()} (${path})`);
   };
   const watcher = (watch?: () => void) => (watch ? [(_: zookeeper.Event) => watch()] : []);
-  const call = <T>(
+  let inFlight = 0;
+  // A queue with a moving head: Array.shift on 257k waiters would copy the rest every time.
+  let waiting: (() => void)[] = [];
+  let head = 0;
+  const call = async <T>(
     path: string,
     run: (done: (e: Error | zookeeper.Exception | null, v: T) => void) => void,
-  ) =>
-    new Promise<T>((resolve, reject) =>
-      run((error, value) => (error ? reject(fail(path)(error)) : resolve(value))),
-    );
+  ): Promise<T> => {
+    // A finishing request hands its slot straight to the oldest waiter.
+    if (inFlight >= maxInFlight) await new Promise<void>((go) => waiting.push(go));
+    else inFlight++;
+    try {
+      return await new Promise<T>((resolve, reject) =>
+        run((error, value) => (error ? reject(fail(path)(error)) : resolve(value))),
+      );
+    } finally {
+      const next = waiting[head];
+      if (next) {
+        waiting[head++] = undefined as never;
+        if (head > 4096 && head * 2 > waiting.length) [waiting, head] = [waiting.slice(head), 0];
+        next();
+      } else inFlight--;
+    }
+  };
   const orNull = async <T>(promise: Promise<T>): Promise<T | null> => {
     try {
       return await promise;

@@ -55,6 +55,8 @@ export function nextConfig(
     });
   }
   if (!cure) return null;
+  // The common case, checked before anything is allocated: a full partition with a primary.
+  if (pc.primary && pc.secondaries.length + 1 >= pc.max_replica_count) return null;
   const members = [pc.primary, ...pc.secondaries].filter((n): n is string => n !== null);
   const notDropped = (node: string) => pc.last_drops.filter((n) => n !== node);
   if (!pc.primary) {

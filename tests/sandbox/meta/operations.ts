@@ -11,7 +11,14 @@ import {
   newPartition,
 } from "../encoding.ts";
 import { crash, log } from "../rdsn-log.ts";
-import { type ConfigUpdate, call, type ReplicaInfo, RpcFailed } from "../rpc.ts";
+import {
+  type ConfigUpdate,
+  type ConfigUpdates,
+  call,
+  packUpdates,
+  type ReplicaInfo,
+  RpcFailed,
+} from "../rpc.ts";
 import type { AppView, NodeView } from "../views.ts";
 import { failIfAsked } from "./faults.ts";
 import { type Level, levels, rank } from "./options.ts";
@@ -27,7 +34,7 @@ export function configSync(
   state: MetaState,
   node: string,
   stored: ReplicaInfo[],
-): { err: string; partitions: ConfigUpdate[] } {
+): { err: string } & ConfigUpdates {
   for (const replica of stored) {
     const app = state.apps.get(replica.app_id);
     if (app && replica.pidx < app.info.partition_count) continue;
@@ -43,7 +50,7 @@ export function configSync(
       if (pc.primary === node || pc.secondaries.includes(node)) partitions.push({ app: info, pc });
     }
   }
-  return { err: "ERR_OK", partitions };
+  return { err: "ERR_OK", ...packUpdates(partitions) };
 }
 
 /** `list_apps`, with `status` `all` or an `AS_…` name. */
@@ -76,6 +83,29 @@ function compareHostPorts(a: string, b: string): number {
     [s.slice(0, s.lastIndexOf(":")), Number(s.slice(s.lastIndexOf(":") + 1))] as const;
   const [[x, p], [y, q]] = [split(a), split(b)];
   return x < y ? -1 : x > y ? 1 : p - q;
+}
+
+/**
+ * The sandbox's readiness in one small reply (no upstream RPC): alive nodes, available tables,
+ * and how many of their partitions lack a primary or a secondary. `list_apps` answers the same
+ * with every partition, ~80 MB of JSON at 257k znodes, too much to poll.
+ */
+export function health(state: MetaState): {
+  err: string;
+  aliveNodes: number;
+  tables: number;
+  unhealthyPartitions: number;
+} {
+  let tables = 0;
+  let unhealthyPartitions = 0;
+  for (const { info, partitions } of state.apps.values()) {
+    if (info.status !== "AS_AVAILABLE") continue;
+    tables++;
+    for (const pc of partitions)
+      if (!pc.primary || pc.secondaries.length + 1 < pc.max_replica_count) unhealthyPartitions++;
+  }
+  const aliveNodes = listNodes(state, "ALIVE").length;
+  return { err: "ERR_OK", aliveNodes, tables, unhealthyPartitions };
 }
 
 /** `query_cluster_info`: key/value pairs in upstream order. */

@@ -58,6 +58,7 @@ export function metaHandler(
       (body: { status?: string }) => ({ err: "ERR_OK", nodes: op.listNodes(state, body.status) }),
       true,
     ),
+    sandbox_health: guarded(() => op.health(state)),
     cluster_info: guarded(() => ({ err: "ERR_OK", pairs: op.clusterInfo(state) })),
     control_meta: guarded((body: { level: string }) => op.controlMetaLevel(state, body.level)),
     create_app: guarded((body: Parameters<typeof op.createApp>[1]) => op.createApp(state, body)),

@@ -17,10 +17,10 @@ import {
 } from "../encoding.ts";
 import type { HostNamer } from "../host-names.ts";
 import { crash, log } from "../rdsn-log.ts";
-import { type ConfigUpdate, call } from "../rpc.ts";
 import { ZkCode, ZkError, type ZkSession } from "../zk.ts";
 import { type NodeView, nextConfig } from "./cure.ts";
 import { type Level, type MetaOptions, rank } from "./options.ts";
+import { ProposalSender } from "./proposals.ts";
 
 /** A table and its partitions. */
 export interface AppState {
@@ -36,6 +36,9 @@ export interface NodeState {
 
 const now = () => Date.now();
 
+/** Partitions a cure round decides on between two turns of the event loop. */
+const cureSlice = 2048;
+
 /** The simulated `server_state` of one meta process. */
 export class MetaState {
   readonly apps = new Map<number, AppState>();
@@ -49,6 +52,7 @@ export class MetaState {
   /** When this meta started serving; nodes it never heard of count as gone since then. */
   private serviceStartMs = 0;
   private readonly writing = new Set<string>();
+  private readonly proposals = new ProposalSender();
 
   constructor(
     readonly options: MetaOptions,
@@ -137,23 +141,49 @@ export class MetaState {
     }
   }
 
-  /** One round of health decisions over every available partition (see `cure.ts`). */
-  cureRound(): void {
-    if (!this.started) return;
+  /**
+   * One round of health decisions over every available partition (see `cure.ts`). It runs every
+   * 500 ms over up to 257k partitions, so what does not change within the round (the alive
+   * nodes in address order) is computed once, and the load per node only when a decision needs
+   * it: a round over a healthy cluster then costs one pass over the partitions. It yields to the
+   * event loop every {@link cureSlice} partitions: a round that proposes 257k configurations
+   * takes seconds, and a meta that answers nothing meanwhile (ZooKeeper pings, beacons) loses
+   * its session. A round still running when the next is due lets that one pass.
+   */
+  async cureRound(): Promise<void> {
+    if (!this.started || this.curing) return;
+    this.curing = true;
+    try {
+      await this.cureAll();
+    } finally {
+      this.curing = false;
+    }
+  }
+
+  private curing = false;
+
+  private async cureAll(): Promise<void> {
     const cure = rank(this.effectiveLevel()) >= rank("steady");
-    const load = new Map<string, { replicas: number; primaries: number }>();
+    const alive = this.sortedNodes().filter((n) => this.nodes.get(n)?.alive);
+    let load: Map<string, { replicas: number; primaries: number }> | undefined;
     const count = (pc: PartitionConfig, sign: number) => {
       for (const node of [pc.primary, ...pc.secondaries]) {
         if (!node) continue;
-        const l = load.get(node) ?? { replicas: 0, primaries: 0 };
+        const l = load?.get(node) ?? { replicas: 0, primaries: 0 };
         l.replicas += sign;
         if (node === pc.primary) l.primaries += sign;
-        load.set(node, l);
+        load?.set(node, l);
       }
     };
     const current = (pc: PartitionConfig) => this.pending.get(gpid(pc)) ?? pc;
-    for (const { partitions } of this.apps.values())
-      for (const pc of partitions) count(current(pc), 1);
+    // Counted before the round's first proposal, as every proposal below asks for it first.
+    const loads = () => {
+      if (load) return load;
+      load = new Map();
+      for (const { partitions } of this.apps.values())
+        for (const pc of partitions) count(current(pc), 1);
+      return load;
+    };
     const view: NodeView = {
       isAlive: (node) => this.nodes.get(node)?.alive ?? false,
       isDead: (node) => {
@@ -165,15 +195,18 @@ export class MetaState {
         const since = state ? state.lastBeaconMs : this.serviceStartMs;
         return !state?.alive && now() - since < this.options.assignDelayMs;
       },
-      aliveNodes: () => this.sortedNodes().filter((n) => this.nodes.get(n)?.alive),
-      load: (node) => load.get(node) ?? { replicas: 0, primaries: 0 },
+      aliveNodes: () => alive,
+      load: (node) => loads().get(node) ?? { replicas: 0, primaries: 0 },
     };
+    let visited = 0;
     for (const { info, partitions } of this.apps.values()) {
       if (info.status !== "AS_AVAILABLE") continue;
       for (const pc of partitions) {
+        if (++visited % cureSlice === 0) await new Promise((resume) => setImmediate(resume));
         if (pc.partition_flags !== 0 || this.pending.has(gpid(pc))) continue;
         const next = nextConfig(pc, view, cure);
         if (!next) continue;
+        loads();
         count(pc, -1);
         count(next, 1);
         this.propose(next);
@@ -231,9 +264,7 @@ export class MetaState {
     app.partitions[next.pidx] = next;
     const targets = new Set([old.primary, ...old.secondaries, next.primary, ...next.secondaries]);
     if (next.partition_flags !== 0) for (const node of next.last_drops) targets.add(node);
-    const update: ConfigUpdate = { app: app.info, pc: next };
-    for (const node of targets)
-      if (node) call(node, "config_proposal", update, 1000).catch(() => undefined);
+    for (const node of targets) if (node) this.proposals.send(node, { app: app.info, pc: next });
   }
 
   /** Writes a table's node (`<C>/apps/<id>`), e.g. after a drop or an env change. */

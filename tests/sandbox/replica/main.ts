@@ -14,7 +14,15 @@ import { type AppInfo, gpid, type PegasusVersion } from "../encoding.ts";
 import { exitWithOwner } from "../owner.ts";
 import { parseRdsnIni, readValue } from "../rdsn-ini.ts";
 import { localTime, log, setLogRole } from "../rdsn-log.ts";
-import { type ConfigUpdate, call, type MetaReply, type ReplicaInfo, rpcRouter } from "../rpc.ts";
+import {
+  type ConfigUpdate,
+  type ConfigUpdates,
+  call,
+  type MetaReply,
+  type ReplicaInfo,
+  rpcRouter,
+  unpackUpdates,
+} from "../rpc.ts";
 
 /** A replica on this server: what it reports, plus the table as it knows it. */
 interface LocalReplica extends ReplicaInfo {
@@ -44,8 +52,9 @@ export function runReplica(configFile: string, version: PegasusVersion): void {
   mkdirSync(dataDir, { recursive: true });
   const stateFile = join(dataDir, "replicas.json");
 
+  const tables = new TableInterner();
   const replicas = new Map<string, LocalReplica>();
-  for (const r of loadReplicas(stateFile)) {
+  for (const r of loadReplicas(stateFile, tables)) {
     replicas.set(gpid({ app_id: r.app_id, pidx: r.pidx }), {
       ...r,
       status: r.status === "PS_ERROR" ? "PS_ERROR" : "PS_INACTIVE",
@@ -58,7 +67,7 @@ export function runReplica(configFile: string, version: PegasusVersion): void {
   const save = () => {
     clearTimeout(saveTimer);
     saveTimer = setTimeout(() => {
-      writeFileSync(`${stateFile}.tmp`, JSON.stringify([...replicas.values()]));
+      writeFileSync(`${stateFile}.tmp`, JSON.stringify(storedForm([...replicas.values()])));
       renameSync(`${stateFile}.tmp`, stateFile);
     }, 50);
   };
@@ -80,7 +89,7 @@ export function runReplica(configFile: string, version: PegasusVersion): void {
         last_committed_decree: decree,
         last_prepared_decree: decree,
         last_durable_decree: decree,
-        app: { ...app, envs: local?.app.envs ?? app.envs },
+        app: tables.intern({ ...app, envs: local?.app.envs ?? app.envs }),
       });
     } else if (local) local.status = "PS_ERROR";
     else return;
@@ -89,15 +98,15 @@ export function runReplica(configFile: string, version: PegasusVersion): void {
 
   const configSync = async () => {
     const meta = metas[guess] as string;
-    const reply = await call<MetaReply & { partitions: ConfigUpdate[] }>(
+    const reply = await call<MetaReply & ConfigUpdates>(
       meta,
       "config_sync",
       { node: me, stored_replicas: report() },
       3000,
     ).catch(() => null);
     if (reply?.err !== "ERR_OK") return;
-    const served = new Set(reply.partitions.map((u) => gpid(u.pc)));
-    for (const update of reply.partitions) apply(update);
+    const served = new Set(reply.partitions.map((pc) => gpid(pc)));
+    for (const update of unpackUpdates(reply)) apply(update);
     for (const [key, local] of replicas) {
       if (!served.has(key) && local.status !== "PS_ERROR") {
         local.status = "PS_ERROR";
@@ -147,10 +156,10 @@ export function runReplica(configFile: string, version: PegasusVersion): void {
     port,
     fetch: rpcRouter(
       {
-        config_proposal: (update: ConfigUpdate) => {
+        config_proposal: (updates: ConfigUpdates) => {
           // replica_stub::on_config_proposal drops proposals while the FD says disconnected.
           if (!connected) return { err: "ERR_OK" };
-          apply(update);
+          for (const update of unpackUpdates(updates)) apply(update);
           return { err: "ERR_OK" };
         },
         query_app_info: () => ({
@@ -189,10 +198,43 @@ export function runReplica(configFile: string, version: PegasusVersion): void {
   setInterval(() => connected && void configSync(), syncMs);
 }
 
-function loadReplicas(file: string): LocalReplica[] {
+/**
+ * One object per distinct table as this server knows it, so that the replicas of a table share
+ * it and `replicas.json` stores it once (154k replicas per server in a 257k-znode cluster).
+ */
+class TableInterner {
+  private readonly known = new Map<string, AppInfo>();
+
+  intern(app: AppInfo): AppInfo {
+    const key = JSON.stringify(app);
+    const known = this.known.get(key);
+    if (known) return known;
+    this.known.set(key, app);
+    return app;
+  }
+}
+
+/** `replicas.json`: the distinct tables, and each replica naming its table by index. */
+interface StoredReplicas {
+  apps: AppInfo[];
+  replicas: (ReplicaInfo & { app: number })[];
+}
+
+function storedForm(replicas: LocalReplica[]): StoredReplicas {
+  const index = new Map<AppInfo, number>();
+  for (const { app } of replicas) if (!index.has(app)) index.set(app, index.size);
+  return {
+    apps: [...index.keys()],
+    replicas: replicas.map((r) => ({ ...r, app: index.get(r.app) as number })),
+  };
+}
+
+function loadReplicas(file: string, tables: TableInterner): LocalReplica[] {
+  let stored: StoredReplicas;
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as LocalReplica[];
+    stored = JSON.parse(readFileSync(file, "utf8")) as StoredReplicas;
   } catch {
     return [];
   }
+  return stored.replicas.map((r) => ({ ...r, app: tables.intern(stored.apps[r.app] as AppInfo) }));
 }
