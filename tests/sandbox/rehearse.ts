@@ -1,9 +1,11 @@
 #!/usr/bin/env bun
 /**
- * `npm run rehearse [-- --method recover]`: a full migration rehearsal on the sandbox, as an
- * operator would do it — sandbox up (3 metas, 5 replicas, 20 tables), `check`, `plan`,
- * `run --yes --clean-old`, `status`, then the result and timings, and the sandbox down (also when
- * something fails). The copy method is the default.
+ * `npm run rehearse [-- --method recover] [--tables N] [--partitions N]`: a full migration
+ * rehearsal on the sandbox, as an operator would do it — sandbox up (3 metas, 5 replicas, 20
+ * tables), `check`, `plan`, `run --yes --clean-old`, `status`, then the result and timings, and
+ * the sandbox down (also when something fails). The copy method is the default.
+ * `--tables 1000 --partitions 256` rehearses on a 257k-znode tree (the run's summary gives the
+ * time the leader spent blind).
  */
 import { join } from "node:path";
 import { $ } from "zx";
@@ -19,6 +21,18 @@ if (method !== "copy" && method !== "recover") {
   console.error(`rehearse: --method must be copy or recover, not ${method}`);
   process.exit(2);
 }
+const count = (name: string, fallback: number | undefined) => {
+  const at = process.argv.indexOf(`--${name}`);
+  if (at < 0) return fallback;
+  const value = Number(process.argv[at + 1]);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`rehearse: --${name} must be a positive integer, not ${process.argv[at + 1]}`);
+    process.exit(2);
+  }
+  return value;
+};
+const tables = count("tables", 20) as number;
+const partitions = count("partitions", undefined);
 
 async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
   const started = performance.now();
@@ -32,9 +46,10 @@ async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
 const banner = (text: string) =>
   console.log(`\n━━ ${text} ${"━".repeat(Math.max(0, 76 - text.length))}`);
 
-banner(`sandbox up: 3 metas, 5 replicas, 20 tables, Pegasus 2.6; --method ${method}`);
+const shape = partitions ? `${tables} tables × ${partitions} partitions` : `${tables} tables`;
+banner(`sandbox up: 3 metas, 5 replicas, ${shape}, Pegasus 2.6; --method ${method}`);
 const sandbox = await timed("sandbox up", () =>
-  startSandbox({ metas: 3, replicas: 5, tables: 20 }),
+  startSandbox({ metas: 3, replicas: 5, tables, partitions }),
 );
 let exitCode = 0;
 try {
