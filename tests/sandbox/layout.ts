@@ -12,6 +12,13 @@ import type { PegasusVersion } from "./encoding.ts";
 /** Failure-detector timing of the sandbox (seconds, as in `[replication]`). Short on purpose. */
 export const sandboxFd = { beacon: 1, check: 1, lease: 4, grace: 5 } as const;
 
+/**
+ * Upstream's failure-detector defaults (src/common/replication_common.cpp `fd_*_seconds`), for a
+ * large tree: there the leader's event loop can pause for seconds at a config sync, and with the
+ * short timing every replica server then counts as dead and its 154k replicas are re-assigned.
+ */
+const upstreamFd = { beacon: 3, check: 2, lease: 20, grace: 22 } as const;
+
 /** Everything about a sandbox that outlives the command that created it. */
 export interface SandboxLayout {
   dir: string;
@@ -148,13 +155,14 @@ ${replicationSection(layout)}  data_dirs = default:${data}
 }
 
 function replicationSection(layout: SandboxLayout): string {
+  const fd = layout.large ? upstreamFd : sandboxFd;
   return `[replication]
   cluster_name = ${layout.cluster}
   config_sync_interval_ms = ${layout.large ? 30_000 : 5000}
-  fd_check_interval_seconds = ${sandboxFd.check}
-  fd_beacon_interval_seconds = ${sandboxFd.beacon}
-  fd_lease_seconds = ${sandboxFd.lease}
-  fd_grace_seconds = ${sandboxFd.grace}
+  fd_check_interval_seconds = ${fd.check}
+  fd_beacon_interval_seconds = ${fd.beacon}
+  fd_lease_seconds = ${fd.lease}
+  fd_grace_seconds = ${fd.grace}
 `;
 }
 
@@ -174,7 +182,8 @@ function inventoryText(layout: SandboxLayout): string {
       root: layout.root,
       source: `127.0.0.1:${layout.zookeepers.old.port}`,
       target: `127.0.0.1:${layout.zookeepers.new.port}`,
-      session_timeout: "4s",
+      // The tool's default; 4 s keeps small sandboxes quick but expired under load at 25.7k znodes.
+      session_timeout: layout.large ? "10s" : "4s",
     },
     meta_servers: layout.metas.map((m) => ({
       address: m.address,
