@@ -75,8 +75,8 @@ export async function runShell(args: string[], version: PegasusVersion): Promise
   const cluster = clusterOf(args);
   const configFile = join(process.cwd(), `config-shell.ini.${process.pid}`);
   writeFileSync(configFile, `[pegasus.clusters]\n  ${cluster.name} = ${cluster.metas}\n`);
-  const stdout = (text: string) => process.stdout.write(text);
-  const stderr = (text: string) => process.stderr.write(text);
+  const stdout = writer(Bun.stdout);
+  const stderr = writer(Bun.stderr);
   stdout(
     `Pegasus Shell ${pegasusVersionStrings[version]}\nType "help" for more information.\nType "Ctrl-D" or "Ctrl-C" to exit the shell.\n\n`,
   );
@@ -124,21 +124,22 @@ export async function runShell(args: string[], version: PegasusVersion): Promise
     if (tty) stdout(">>> ");
   }
   rmSync(configFile, { force: true });
-  await flushed(process.stdout);
-  await flushed(process.stderr);
+  await stdout.flushed();
+  await stderr.flushed();
   process.exit(0);
 }
 
 /**
- * Resolves once everything written to `stream` went out. An empty write's callback alone comes
- * too early on a pipe: `ls -d -j` of a 257k-znode cluster (720 kB) was cut at 128 kB by the exit.
+ * Writes to `file` in order, each write complete before the next; `flushed()` resolves once all
+ * went out. process.stdout's callbacks came too early on a pipe whose reader is busy: `ls -d -j`
+ * of a 257k-znode cluster (720 kB) was cut at 128 kB by the exit.
  */
-function flushed(stream: NodeJS.WriteStream): Promise<void> {
-  return new Promise((resolve) => {
-    const finish = () => stream.write("", () => resolve());
-    if (stream.writableNeedDrain) stream.once("drain", finish);
-    else finish();
-  });
+function writer(file: typeof Bun.stdout): ((text: string) => void) & { flushed(): Promise<void> } {
+  let chain: Promise<unknown> = Promise.resolve();
+  const write = (text: string) => {
+    chain = chain.then(() => Bun.write(file, text));
+  };
+  return Object.assign(write, { flushed: () => chain.then(() => undefined) });
 }
 
 async function execute(
