@@ -49,8 +49,8 @@ export class TreeStamps {
     return this.rows;
   }
 
-  /** Records (or replaces) the stamp of `path`. */
-  set(path: string, stamp: Stamp): void {
+  /** Records (or replaces) the stamp of `path`; returns its row. */
+  set(path: string, stamp: Stamp): number {
     const rel = this.relative(path);
     const h = hash(rel);
     let row = this.find(rel, h);
@@ -60,6 +60,7 @@ export class TreeStamps {
     this.version[row] = stamp.version;
     this.aversion[row] = stamp.aversion;
     this.type[row] = types.indexOf(stamp.type);
+    return row;
   }
 
   /** The stamp of `path`, or undefined. */

@@ -11,7 +11,7 @@ import type { Stat } from "./jute.ts";
 import type { NodeType } from "./node-type.ts";
 import type { ZkSession } from "./session.ts";
 import { type Stamp, TreeStamps } from "./stamp-table.ts";
-import { walkStats } from "./walk.ts";
+import { type WalkOptions, walkStats } from "./walk.ts";
 
 export { type Stamp, TreeStamps } from "./stamp-table.ts";
 
@@ -39,14 +39,14 @@ export function stampsOf(
   return stamps;
 }
 
-/** Records the stamp of one node (ephemerals are left out). */
+/** Records the stamp of one node and returns its row; ephemerals are left out (-1). */
 export function addStamp(
   stamps: TreeStamps,
   node: { path: string; stat: Stat; type: NodeType },
-): void {
-  if (node.type === "ephemeral") return;
+): number {
+  if (node.type === "ephemeral") return -1;
   const { czxid, mzxid, version, aversion } = node.stat;
-  stamps.set(node.path, { czxid, mzxid, version, aversion, type: node.type });
+  return stamps.set(node.path, { czxid, mzxid, version, aversion, type: node.type });
 }
 
 /**
@@ -115,9 +115,10 @@ export async function checkUnchanged(
   session: ZkSession,
   root: string,
   before: TreeStamps,
+  options: Pick<WalkOptions, "signal"> = {},
 ): Promise<UnchangedResult> {
   const comparer = new StampComparer(before, root);
-  await walkStats(session, root, (node) => comparer.see(node.path, stampFrom(node)));
+  await walkStats(session, root, (node) => comparer.see(node.path, stampFrom(node)), options);
   const changes = comparer.finish();
   return { unchanged: changes.length === 0, nodes: comparer.nodes, changes };
 }
