@@ -94,6 +94,18 @@ export class TreeStamps {
     };
   }
 
+  /**
+   * How `stamp` differs from the stamp at `row` (the first of re-created, type, data, ACL), or
+   * null; read from the arrays, as a stat walk calls it once per node.
+   */
+  changeAt(row: number, stamp: Stamp): "recreated" | "type" | "data" | "acl" | null {
+    if (this.czxid[row] !== stamp.czxid) return "recreated";
+    if (types[this.type[row] as number] !== stamp.type) return "type";
+    if (this.mzxid[row] !== stamp.mzxid || this.version[row] !== stamp.version) return "data";
+    if (this.aversion[row] !== stamp.aversion) return "acl";
+    return null;
+  }
+
   /** The absolute path at a row. */
   pathAt(row: number): string {
     const rel = this.relativeAt(row);

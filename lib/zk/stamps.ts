@@ -81,19 +81,16 @@ export class StampComparer {
   see(nowPath: string, stamp: Stamp): void {
     if (stamp.type === "ephemeral") return;
     this.nodes++;
-    const path = rebase(nowPath, this.nowRoot, this.before.root);
+    const same = this.nowRoot === this.before.root;
+    const path = same ? nowPath : rebase(nowPath, this.nowRoot, this.before.root);
     const row = this.before.rowOf(path);
     if (row === -1) {
       this.changes.push({ path, change: "added" });
       return;
     }
     this.seen[row] = 1;
-    const old = this.before.stampAt(row);
-    if (old.czxid !== stamp.czxid) this.changes.push({ path, change: "recreated" });
-    else if (old.type !== stamp.type) this.changes.push({ path, change: "type" });
-    else if (old.mzxid !== stamp.mzxid || old.version !== stamp.version) {
-      this.changes.push({ path, change: "data" });
-    } else if (old.aversion !== stamp.aversion) this.changes.push({ path, change: "acl" });
+    const change = this.before.changeAt(row, stamp);
+    if (change !== null) this.changes.push({ path, change });
   }
 
   /** Every change, sorted by path: those seen, then earlier nodes never seen (removed). */
