@@ -73,7 +73,7 @@ const copyTreeStep: Step<MigrationContext> = {
         .map((c) => `${c.change} ${c.path}`)
         .join(", ");
       throw new ActionFailed(
-        `The source tree changed while it was copied: ${changes.length} changes (${shown})`,
+        `The source tree changed while it was copied and verified: ${changes.length} changes (${shown})`,
         {
           hint: "Blind does not stop DDL, env changes, duplication, backup or bulk load. Stop them, then run again: the copy is redone.",
         },
