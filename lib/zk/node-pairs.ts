@@ -36,9 +36,6 @@ interface Summary {
   type: string;
 }
 
-/** Nodes one side may hold waiting for their twins before its walk pauses for the other. */
-const maxAhead = 20_000;
-
 /**
  * Pairs nodes of a source walk and a target walk.
  * @example
@@ -47,6 +44,12 @@ const maxAhead = 20_000;
  * pairs.finish(); // [] when identical
  */
 export class NodePairs {
+  /**
+   * @param maxAhead Nodes one side may hold waiting for their twins before its walk pauses for
+   *   the other.
+   */
+  constructor(private readonly maxAhead = 20_000) {}
+
   /** Nodes seen per side. */
   readonly count = { source: 0, target: 0 };
   private readonly waiting = new Map<string, Summary>();
@@ -66,8 +69,8 @@ export class NodePairs {
     const blocked = () => {
       const mine = this.ahead[side];
       const theirs = this.ahead[other];
-      if (this.done[other] || mine <= maxAhead) return false;
-      return theirs <= maxAhead || mine > theirs || (mine === theirs && side === "target");
+      if (this.done[other] || mine <= this.maxAhead) return false;
+      return theirs <= this.maxAhead || mine > theirs || (mine === theirs && side === "target");
     };
     return {
       blocked,

@@ -2,25 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { openAcl } from "../../../lib/zk/jute.ts";
 import { NodePairs } from "../../../lib/zk/node-pairs.ts";
 import type { ZNode } from "../../../lib/zk/node-type.ts";
+import { freshStat } from "./helpers.ts";
 
 const node = (path: string, data = `data of ${path}`): ZNode => ({
   path,
   data: Buffer.from(data),
   acl: [...openAcl],
   type: "persistent",
-  stat: {
-    czxid: 1n,
-    mzxid: 1n,
-    ctime: 0,
-    mtime: 0,
-    version: 0,
-    cversion: 0,
-    aversion: 0,
-    ephemeralOwner: 0n,
-    dataLength: data.length,
-    numChildren: 0,
-    pzxid: 1n,
-  },
+  stat: freshStat(data.length),
 });
 
 /** Feeds `count` nodes of one side, under a branch the other side has not reached. */
@@ -30,13 +19,13 @@ function feed(pairs: NodePairs, side: "source" | "target", branch: string, to: n
 
 describe("NodePairs", () => {
   test("when both walks run far ahead in different branches, exactly one of them is held back", () => {
-    const pairs = new NodePairs();
+    const pairs = new NodePairs(200);
     const source = pairs.gate("source");
     const target = pairs.gate("target");
-    feed(pairs, "source", "x", 25_000);
+    feed(pairs, "source", "x", 250);
     expect(source.blocked()).toBe(true);
     expect(target.blocked()).toBe(false);
-    feed(pairs, "target", "y", 30_000);
+    feed(pairs, "target", "y", 300);
     // Both hold more than their share: the one holding more waits, the other goes on.
     expect(target.blocked()).toBe(true);
     expect(source.blocked()).toBe(false);
@@ -45,18 +34,18 @@ describe("NodePairs", () => {
   });
 
   test("a held-back walk resumes once the other walk brings the twins of what it holds", async () => {
-    const pairs = new NodePairs();
+    const pairs = new NodePairs(200);
     const source = pairs.gate("source");
-    feed(pairs, "source", "x", 25_000);
+    feed(pairs, "source", "x", 250);
     let resumed = false;
     const drained = source.drained().then(() => {
       resumed = true;
     });
-    feed(pairs, "target", "x", 4_000);
+    feed(pairs, "target", "x", 40);
     await new Promise(setImmediate);
     expect(source.blocked()).toBe(true);
     expect(resumed).toBe(false);
-    feed(pairs, "target", "x", 25_000, 4_000);
+    feed(pairs, "target", "x", 250, 40);
     await drained;
     expect(resumed).toBe(true);
     expect(pairs.finish()).toEqual([]);
