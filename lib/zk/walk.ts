@@ -207,7 +207,7 @@ async function walk(
     if (active === 0) return true;
     if (read === 0) return reading < unknownFanOut;
     const average = Math.ceil((childrenAt[depth] ?? 0) / read);
-    return queued + (reading + 1) * average <= maxQueuedNames;
+    return average === 0 || queued + (reading + 1) * average <= maxQueuedNames;
   };
 
   const started = (path: string) => {
