@@ -7,13 +7,13 @@
  */
 
 /** Heap use below which nothing is forced: a walk of a small tree never pays for a collection. */
-const floorBytes = 48 * 1024 * 1024;
+const floorBytes = 24 * 1024 * 1024;
 let liveAfterFull = 0;
 let lastCheck = Number.NEGATIVE_INFINITY;
 
 /**
  * Called as walks and writers report progress, looking at most every 200 ms: a full collection
- * once the heap has grown past 48 MB and twice what was live after the previous one. No young
+ * once the heap has grown past 24 MB and twice what was live after the previous one. No young
  * passes in between: forced every 200 ms they cost more CPU than they saved memory.
  * @example collectGarbage();
  */
