@@ -6,7 +6,7 @@
  * Nodes are delivered parent first: a node's children are requested only after it is complete.
  */
 import { ActionFailed } from "../errors.ts";
-import { depthOf, joinPath } from "./address.ts";
+import { joinPath } from "./address.ts";
 import { type Acl, JuteReader, type JuteWriter, type Stat } from "./jute.ts";
 import { collectGarbage } from "./memory.ts";
 import { type NodeType, nodeTypeOf, ttlOf, type ZNode } from "./node-type.ts";
@@ -57,18 +57,7 @@ interface Pending {
   parent: string;
   names: string[];
   next: number;
-  /** Depth of the children. */
-  depth: number;
 }
-
-/**
- * Child names a walk may hold waiting to be read. A wide level (1000 Pegasus tables) read all at
- * once would list every node of the next level (256k partitions) before reading any: so nodes of
- * a depth are started only while the names they may list (by the average so far) fit.
- */
-const maxQueuedNames = 16_384;
-/** Nodes of a depth started before one of them shows how many children such nodes have. */
-const unknownFanOut = 64;
 
 const batchOps = 512;
 const batchBytes = 256 * 1024;
@@ -143,10 +132,6 @@ async function walk(
   // two walks of equal trees then read nodes in nearly the same order whatever the timing, so a
   // diff pairs each node with its twin soon instead of holding whole branches read on one side.
   const pending: Pending[] = [];
-  /** Per depth: nodes read, their children, and nodes being read. */
-  const readAt: number[] = [];
-  const childrenAt: number[] = [];
-  const activeAt: number[] = [];
   let queued = 1;
   let rootStarted = false;
   let waitingForDrain = false;
@@ -199,30 +184,6 @@ async function walk(
     return joinPath(top.parent, name);
   };
 
-  /** Whether the next node may start without risking more listed names than allowed. */
-  const roomForChildren = (): boolean => {
-    const depth = pending[pending.length - 1]?.depth ?? depthOf(root);
-    const reading = activeAt[depth] ?? 0;
-    const read = readAt[depth] ?? 0;
-    if (active === 0) return true;
-    if (read === 0) return reading < unknownFanOut;
-    const average = Math.ceil((childrenAt[depth] ?? 0) / read);
-    return average === 0 || queued + (reading + 1) * average <= maxQueuedNames;
-  };
-
-  const started = (path: string) => {
-    const depth = depthOf(path);
-    activeAt[depth] = (activeAt[depth] ?? 0) + 1;
-    start(path);
-  };
-
-  const ended = (path: string, children: number) => {
-    const depth = depthOf(path);
-    activeAt[depth] = (activeAt[depth] ?? 1) - 1;
-    readAt[depth] = (readAt[depth] ?? 0) + 1;
-    childrenAt[depth] = (childrenAt[depth] ?? 0) + children;
-  };
-
   const pump = () => {
     if (options.signal?.aborted) abort(options.signal.reason);
     if (failure || waitingForDrain) return;
@@ -236,8 +197,7 @@ async function walk(
         }, abort);
         return;
       }
-      if (!roomForChildren()) break;
-      started(nextPath() as string);
+      start(nextPath() as string);
     }
     if (active === 0 && queued === 0) {
       progress(true);
@@ -247,7 +207,6 @@ async function walk(
 
   const complete = (node: ZNode, children: string[]) => {
     active--;
-    ended(node.path, children.length);
     if (failure) return;
     try {
       onNode(node);
@@ -262,12 +221,7 @@ async function walk(
       node.path === "/" ? children.filter((name) => name !== "zookeeper") : children
     ).sort();
     if (names.length > 0) {
-      insertInPreorder(pending, {
-        parent: node.path,
-        names,
-        next: 0,
-        depth: depthOf(node.path) + 1,
-      });
+      insertInPreorder(pending, { parent: node.path, names, next: 0 });
       queued += names.length;
     }
     progress(false);
@@ -276,7 +230,6 @@ async function walk(
 
   const gone = (path: string) => {
     active--;
-    ended(path, 0);
     if (path === root) summary.rootMissing = true;
     else summary.vanished.push(path);
     pump();
