@@ -271,6 +271,11 @@ async function walk(
             continue;
           }
           const read = data as { data: Buffer; stat: Stat } | undefined;
+          if (read && item.stat && aclMoved(item.stat, read.stat)) {
+            active--;
+            start(item.path);
+            continue;
+          }
           const stat = (read?.stat ?? item.stat) as Stat;
           const node = made(item.path, stat, item.acl, item.stat && read ? read.data : empty);
           complete(node, kids ? (kids as { children: string[] }).children : []);
@@ -332,6 +337,10 @@ async function walk(
           wantChildren ? session.children(path) : null,
         ]);
         if ((wantData && !data) || (wantChildren && !kids)) return gone(path);
+        if (data && aclMoved(stat, data.stat)) {
+          active--;
+          return start(path);
+        }
         complete(made(path, data?.stat ?? stat, acl, data?.data ?? empty), kids?.children ?? []);
       })
       .catch(handle);
@@ -361,6 +370,14 @@ function beforeInPreorder(a: string[], b: string[]): boolean {
     if (a[i] !== b[i]) return (b[i] as string) < (a[i] as string);
   }
   return b.length < a.length;
+}
+
+/**
+ * The node was re-created or its ACL set between the ACL read and the data read: its stat would
+ * not describe the ACL delivered with it (a copy's stamps would then miss an ACL change).
+ */
+function aclMoved(aclStat: Stat, dataStat: Stat): boolean {
+  return aclStat.czxid !== dataStat.czxid || aclStat.aversion !== dataStat.aversion;
 }
 
 /** One cache per process: ACL lists are immutable once decoded. */
