@@ -2,7 +2,7 @@
  * `restoreSnapshot`: re-creates a snapshotted subtree on a target, with the same rules as a copy
  * (empty target unless `overwrite`, ephemerals skipped, byte-aware batches, reconciliation). The
  * file is read twice — verified whole first, then streamed into the writer — so a damaged file
- * writes nothing and memory does not grow with the tree.
+ * writes nothing; only the first pass keeps per-node stamps (to check the order), and drops them.
  */
 import { UsageError } from "../errors.ts";
 import { type CopyOptions, type CopyResult, inspectTarget } from "./copy-tree.ts";
@@ -29,16 +29,17 @@ export async function restoreSnapshot(
   options: Omit<CopyOptions, "from" | "snapshot"> = {},
 ): Promise<RestoreResult> {
   const started = performance.now();
-  const verified = new SnapshotReader(file).verify();
-  if (verified.count === 0) throw new UsageError(`Cannot restore ${file} as it holds no nodes`);
-  const from = verified.header.root;
+  // Only the count and root are kept from the first pass: its stamps grow with the tree.
+  const { count, header } = new SnapshotReader(file).verify();
+  if (count === 0) throw new UsageError(`Cannot restore ${file} as it holds no nodes`);
+  const from = header.root;
   const to = options.to ?? from;
-  const reader = new SnapshotReader(file);
+  const reader = new SnapshotReader(file, false);
   const nodes = reader.nodes();
   const root = nodes.next().value;
   if (!root) throw new UsageError(`Cannot restore ${file} as it holds no nodes`);
   const state = await inspectTarget(target, to, root.data, options);
-  const sink = new TreeSink(target, from, to, state, { ...options, total: verified.count });
+  const sink = new TreeSink(target, from, to, state, { ...options, total: count });
   try {
     sink.add(root);
     for (const node of nodes) {

@@ -127,8 +127,10 @@ async function walk(
   await session.syncReaders(root);
   const summary: WalkSummary = { nodes: 0, bytes: 0, vanished: [], rootMissing: false };
   const window = options.window ?? 4000;
-  // Last in, first out: the most recently listed children are read first (depth first), so what
-  // waits to be read stays near one branch instead of holding a whole level of the tree.
+  // Depth first, in path order: the children listed under the parent that comes first in the
+  // tree's sorted pre-order are read first (the last entry). Not in the order replies came back:
+  // two walks of equal trees then read nodes in nearly the same order whatever the timing, so a
+  // diff pairs each node with its twin soon instead of holding whole branches read on one side.
   const pending: Pending[] = [];
   let queued = 1;
   let rootStarted = false;
@@ -219,7 +221,7 @@ async function walk(
       node.path === "/" ? children.filter((name) => name !== "zookeeper") : children
     ).sort();
     if (names.length > 0) {
-      pending.push({ parent: node.path, names, next: 0 });
+      insertInPreorder(pending, { parent: node.path, names, next: 0 });
       queued += names.length;
     }
     progress(false);
@@ -347,6 +349,27 @@ async function walk(
   pump();
   await finished;
   return summary;
+}
+
+/** Inserts `entry` into `pending`, kept in reverse sorted pre-order of the parents' paths. */
+function insertInPreorder(pending: Pending[], entry: Pending): void {
+  const key = entry.parent.split("/");
+  let low = 0;
+  let high = pending.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (beforeInPreorder(key, (pending[mid] as Pending).parent.split("/"))) high = mid;
+    else low = mid + 1;
+  }
+  pending.splice(low, 0, entry);
+}
+
+/** True when path `b` comes before path `a` in sorted pre-order (both split on `/`). */
+function beforeInPreorder(a: string[], b: string[]): boolean {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return (b[i] as string) < (a[i] as string);
+  }
+  return b.length < a.length;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   TreeWriter,
   type ZkSession,
 } from "../../../lib/zk/index.ts";
+import type { Stat } from "../../../lib/zk/jute.ts";
 
 const root = new URL("../../..", import.meta.url).pathname;
 
@@ -60,6 +61,23 @@ export function node(
   const bytes = typeof data === "string" ? Buffer.from(data) : data;
   const acl = [{ perms: 31, scheme: "world", id: "anyone" }];
   return { type: "create", path, data: bytes, acl, flags, ...(ttlMs ? { ttlMs } : {}) };
+}
+
+/** A stat of a fresh persistent node created at zxid 1, for nodes built without a server. */
+export function freshStat(dataLength = 0): Stat {
+  return {
+    czxid: 1n,
+    mzxid: 1n,
+    ctime: 0,
+    mtime: 0,
+    version: 0,
+    cversion: 0,
+    aversion: 0,
+    ephemeralOwner: 0n,
+    dataLength,
+    numChildren: 0,
+    pzxid: 1n,
+  };
 }
 
 /** Creates `path` + a sequence number as an ephemeral node of `zk`'s session (a held lock). */

@@ -7,6 +7,7 @@ import { openAcl, SnapshotWriter, type ZkSession } from "../../../lib/zk/index.t
 import { startZooKeepers, stopZooKeepers, type ZooKeeperServer } from "../../harness/zookeeper.ts";
 import {
   cli,
+  freshStat,
   holdEphemeral,
   node,
   readWithSecondClient,
@@ -89,19 +90,7 @@ describe("zk snapshot and zk restore", () => {
   test("restoreSnapshot() creates the container and TTL nodes a snapshot records as such", async () => {
     const typed = join(dir, "typed.zksnap");
     const writer = new SnapshotWriter(typed, { root: "/typed", ensemble: "test" });
-    const stat = {
-      czxid: 1n,
-      mzxid: 1n,
-      ctime: 0,
-      mtime: 0,
-      version: 0,
-      cversion: 0,
-      aversion: 0,
-      ephemeralOwner: 0n,
-      dataLength: 0,
-      numChildren: 0,
-      pzxid: 1n,
-    };
+    const stat = freshStat();
     const make = (path: string, type: "persistent" | "container" | "ttl", ttlMs?: number) => ({
       path,
       data: Buffer.from(path),
