@@ -5,10 +5,10 @@
  * itself: nothing heard for the negotiated session timeout while disconnected means the session
  * is gone, even though no server said so (node-zookeeper-client never reports it, issue #20).
  */
-import { createConnection, type Socket } from "node:net";
 import { JuteReader, type JuteWriter } from "./jute.ts";
 import { RequestPipeline } from "./pipeline.ts";
 import { Code, Op, Xid, ZkError } from "./protocol.ts";
+import { TcpConnection } from "./tcp.ts";
 import {
   connectFrame,
   FrameSplitter,
@@ -56,7 +56,7 @@ export class ZkClient {
   sessionId = 0n;
   timeoutMs: number;
   private state: State = "connecting";
-  private socket: Socket | null = null;
+  private socket: TcpConnection | null = null;
   private server = "";
   private authPending = -1;
   private resumed = false;
@@ -169,26 +169,28 @@ export class ZkClient {
     this.server = `${address.host}:${address.port}`;
     this.authPending = -1;
     this.frames.reset();
-    const socket = createConnection({ host: address.host, port: address.port });
+    const socket: TcpConnection = new TcpConnection(address.host, address.port, {
+      open: () => {
+        const handle = { lastZxid: this.lastZxid, timeoutMs: this.timeoutMs };
+        socket.write(
+          connectFrame({ ...handle, sessionId: this.sessionId, password: this.password }),
+        );
+      },
+      data: (chunk) => this.onData(socket, chunk),
+      error: (message) => {
+        this.lastError = `${this.server}: ${message}`;
+      },
+      close: () => this.onClose(socket),
+    });
     this.socket = socket;
-    socket.setNoDelay(true);
     const attemptMs = Math.max(1000, Math.floor(this.timeoutMs / servers.length / 2));
     this.attemptTimer = setTimeout(() => {
       this.lastError = `${this.server} did not complete the handshake within ${attemptMs} ms`;
       socket.destroy();
     }, attemptMs);
-    socket.on("connect", () => {
-      const handle = { lastZxid: this.lastZxid, timeoutMs: this.timeoutMs };
-      socket.write(connectFrame({ ...handle, sessionId: this.sessionId, password: this.password }));
-    });
-    socket.on("data", (chunk: Buffer) => this.onData(socket, chunk));
-    socket.on("error", (error) => {
-      this.lastError = `${this.server}: ${error.message}`;
-    });
-    socket.on("close", () => this.onClose(socket));
   }
 
-  private onClose(socket: Socket): void {
+  private onClose(socket: TcpConnection): void {
     if (socket !== this.socket) return;
     clearTimeout(this.attemptTimer);
     this.socket = null;
@@ -247,7 +249,7 @@ export class ZkClient {
     }
   }
 
-  private onData(socket: Socket, chunk: Buffer): void {
+  private onData(socket: TcpConnection, chunk: Buffer): void {
     if (socket !== this.socket) return;
     this.lastHeard = performance.now();
     this.frames.push(chunk, (buf, start, end) => {

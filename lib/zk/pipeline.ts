@@ -19,9 +19,9 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-/** Where a pipeline sends its bytes. */
+/** Where a pipeline sends its bytes; it must not keep the view it is given. */
 export interface Sink {
-  write(bytes: Buffer): unknown;
+  write(bytes: Uint8Array): unknown;
 }
 
 /**
@@ -94,7 +94,7 @@ export class RequestPipeline {
   flush(): void {
     this.flushScheduled = false;
     if (!this.sink || this.writer.length === 0) return;
-    this.sink.write(this.writer.take());
+    this.writer.sendTo(this.sink);
     this.lastSent = performance.now();
   }
 
