@@ -17,6 +17,9 @@ import {
   writePingFrame,
 } from "./wire.ts";
 
+/** How often the connection's liveness is checked and pings are sent. */
+const tickMs = 200;
+
 /** A server of the ensemble. */
 export interface ServerAddress {
   host: string;
@@ -67,6 +70,7 @@ export class ZkClient {
   private readonly frames = new FrameSplitter();
   private serverIndex = Math.floor(Math.random() * 1000);
   private attempts = 0;
+  private lastTick = performance.now();
   private lastError = "";
   private attemptTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly ticker: ReturnType<typeof setInterval>;
@@ -79,7 +83,7 @@ export class ZkClient {
       options.maxInFlight ?? 250,
       options.maxRequestBytes ?? 1_048_575,
     );
-    this.ticker = setInterval(() => this.tick(), 200);
+    this.ticker = setInterval(() => this.tick(), tickMs);
     this.ticker.unref?.();
     this.connectNext();
   }
@@ -238,9 +242,13 @@ export class ZkClient {
 
   private tick(): void {
     const now = performance.now();
+    // A late tick means this process did not run (a long task, a starved CPU): replies may be
+    // waiting unread in the socket, so silence is judged only on a tick that came on time.
+    const onTime = now - this.lastTick < 2 * tickMs;
+    this.lastTick = now;
     if (this.state !== "connected" || !this.socket) {
       this.checkExpiry();
-    } else if (now - this.lastHeard > (this.timeoutMs * 2) / 3) {
+    } else if (onTime && now - this.lastHeard > (this.timeoutMs * 2) / 3) {
       this.lastError = `${this.server} sent nothing for ${Math.round(now - this.lastHeard)} ms`;
       this.socket.destroy();
     } else if (now - this.requests.lastSent >= this.timeoutMs / 3) {
