@@ -142,10 +142,27 @@ export class ZkClient {
     encode: (w: JuteWriter) => void,
     decode: (r: JuteReader) => T,
   ): Promise<T> {
-    if (this.finished) return Promise.reject(this.terminalError());
-    const reply = this.requests.enqueue(op, path, encode, decode);
+    return new Promise((resolve, reject) => this.send(op, path, encode, decode, resolve, reject));
+  }
+
+  /**
+   * {@link call} with a promise's settlers instead of a new promise: a caller that wraps the
+   * reply in its own promise (the pool, retrying) saves one promise per request.
+   */
+  send<T>(
+    op: number,
+    path: string | undefined,
+    encode: (w: JuteWriter) => void,
+    decode: (r: JuteReader) => T,
+    resolve: (value: T) => void,
+    reject: (error: Error) => void,
+  ): void {
+    if (this.finished) {
+      reject(this.terminalError());
+      return;
+    }
+    this.requests.enqueue(op, path, encode, decode, resolve, reject);
     if (this.state === "connected" && this.socket) this.requests.pump(this.socket);
-    return reply;
   }
 
   /** Closes the session (the server drops its ephemerals) and the socket. */

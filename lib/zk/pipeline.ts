@@ -44,16 +44,19 @@ export class RequestPipeline {
     private readonly maxRequestBytes: number,
   ) {}
 
-  /** Queues a request; it is sent by the next `pump` while connected. */
+  /**
+   * Queues a request; it is sent by the next `pump` while connected. `resolve` and `reject` are
+   * a promise's settlers (they must not throw, and may be called from inside `pump`).
+   */
   enqueue<T>(
     op: number,
     path: string | undefined,
     encode: (w: JuteWriter) => void,
     decode: (r: JuteReader) => T,
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.push({ op, path, xid: 0, encode, decode, resolve, reject } as Pending);
-    });
+    resolve: (value: T) => void,
+    reject: (error: Error) => void,
+  ): void {
+    this.waiting.push({ op, path, xid: 0, encode, decode, resolve, reject } as Pending);
   }
 
   /** Sends future writes to `sink` (a new connection). */

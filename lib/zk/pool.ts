@@ -108,11 +108,14 @@ export class ClientPool {
   private attempt<T>(index: number, request: ReadRequest<T>): Promise<T> {
     const client = this.clients[index] as ZkClient;
     if (client.finished) return this.retrying(index, request, new ZkError(Code.sessionExpired));
-    return client
-      .call(request.op, request.path, request.encode, request.decode)
-      .catch((error) =>
-        isConnectionError(error) ? this.retrying(index, request, error) : Promise.reject(error),
-      );
+    // One promise per read (a walk sends one per node), settled directly by the client.
+    return new Promise<T>((resolve, reject) => {
+      const failed = (error: Error) => {
+        if (!isConnectionError(error)) reject(error);
+        else this.retrying(index, request, error).then(resolve, reject);
+      };
+      client.send(request.op, request.path, request.encode, request.decode, resolve, failed);
+    });
   }
 
   private async retrying<T>(index: number, request: ReadRequest<T>, first: unknown): Promise<T> {

@@ -329,7 +329,7 @@ async function walk(
     }
     session
       .readAny({ op: Op.getACL, path, encode: (w) => w.string(path), decode: readAclReply })
-      .then(async ({ acl, stat, dataLength, numChildren }) => {
+      .then(({ acl, stat, dataLength, numChildren }) => {
         checkAclReadable(path, acl);
         const wantData = dataLength > 0;
         const wantChildren = numChildren > 0;
@@ -339,15 +339,26 @@ async function walk(
           const item = { path, acl, stat, bytes, wantData, wantChildren, keepData: true };
           return enqueueBatched(item);
         }
-        const [data, kids] = await Promise.all([
-          wantData ? session.get(path) : null,
-          wantChildren ? session.children(path) : null,
-        ]);
-        if ((wantData && !data) || (wantChildren && !kids)) return gone(path);
-        const newest = (data?.stat ?? stat) as Stat;
-        complete(made(path, newest, acl, data?.data ?? empty), kids?.children ?? []);
+        return readOneByOne(path, acl, stat, wantData, wantChildren);
       })
       .catch(handle);
+  };
+
+  /** Data and children of one node in their own requests (servers before 3.6: no multiRead). */
+  const readOneByOne = async (
+    path: string,
+    acl: Acl[],
+    stat: Stat | null,
+    wantData: boolean,
+    wantChildren: boolean,
+  ) => {
+    const [data, kids] = await Promise.all([
+      wantData ? session.get(path) : null,
+      wantChildren ? session.children(path) : null,
+    ]);
+    if ((wantData && !data) || (wantChildren && !kids)) return gone(path);
+    const newest = (data?.stat ?? stat) as Stat;
+    complete(made(path, newest, acl, data?.data ?? empty), kids?.children ?? []);
   };
 
   pump();
