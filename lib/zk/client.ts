@@ -6,7 +6,7 @@
  * is gone, even though no server said so (node-zookeeper-client never reports it, issue #20).
  */
 import { JuteReader, type JuteWriter } from "./jute.ts";
-import { RequestPipeline } from "./pipeline.ts";
+import { type Request, RequestPipeline } from "./pipeline.ts";
 import { Code, Op, Xid, ZkError } from "./protocol.ts";
 import { TcpConnection } from "./tcp.ts";
 import {
@@ -142,26 +142,21 @@ export class ZkClient {
     encode: (w: JuteWriter) => void,
     decode: (r: JuteReader) => T,
   ): Promise<T> {
-    return new Promise((resolve, reject) => this.send(op, path, encode, decode, resolve, reject));
+    return new Promise((resolve, reject) =>
+      this.send({ op, path, encode, decode }, resolve, reject),
+    );
   }
 
   /**
    * {@link call} with a promise's settlers instead of a new promise: a caller that wraps the
    * reply in its own promise (the pool, retrying) saves one promise per request.
    */
-  send<T>(
-    op: number,
-    path: string | undefined,
-    encode: (w: JuteWriter) => void,
-    decode: (r: JuteReader) => T,
-    resolve: (value: T) => void,
-    reject: (error: Error) => void,
-  ): void {
+  send<T>(request: Request<T>, resolve: (value: T) => void, reject: (error: Error) => void): void {
     if (this.finished) {
       reject(this.terminalError());
       return;
     }
-    this.requests.enqueue(op, path, encode, decode, resolve, reject);
+    this.requests.enqueue(request, resolve, reject);
     if (this.state === "connected" && this.socket) this.requests.pump(this.socket);
   }
 

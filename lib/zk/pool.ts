@@ -9,16 +9,11 @@ import { ActionFailed, ToolError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Digest, TreeAddress } from "./address.ts";
 import { type ClientEvent, ZkClient } from "./client.ts";
-import type { JuteReader, JuteWriter } from "./jute.ts";
+import type { Request } from "./pipeline.ts";
 import { Code, hasCode, isConnectionError, ZkError } from "./protocol.ts";
 
 /** A read that can be sent on any client: opcode, path, body and reply decoder. */
-export interface ReadRequest<T> {
-  op: number;
-  path: string | undefined;
-  encode: (w: JuteWriter) => void;
-  decode: (r: JuteReader) => T;
-}
+export type ReadRequest<T> = Request<T>;
 
 /** Connection settings of a {@link ClientPool}. */
 export interface PoolOptions {
@@ -114,7 +109,7 @@ export class ClientPool {
         if (!isConnectionError(error)) reject(error);
         else this.retrying(index, request, error).then(resolve, reject);
       };
-      client.send(request.op, request.path, request.encode, request.decode, resolve, failed);
+      client.send(request, resolve, failed);
     });
   }
 
