@@ -9,11 +9,15 @@
  * (`runbook/undo-recover.ts`). A run killed while `recover` was in flight finds the meta already
  * serving and records that instead of asking twice.
  */
-import { MetaUnderRecovery, RecoverFailed, type RecoverHint } from "../../lib/shell/index.ts";
+import { RecoverFailed, type RecoverHint } from "../../lib/shell/index.ts";
 import type { Step } from "../../lib/step.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import { runAlone } from "../runbook/execute.ts";
-import { leaderServesOnTarget, onlyRecoveryMetaRuns } from "../runbook/recover-checks.ts";
+import {
+  leaderServesOnTarget,
+  onlyRecoveryMetaRuns,
+  recoveredOnCluster,
+} from "../runbook/recover-checks.ts";
 import { type RecoverOutcome, recoverBackup, recoverFacts } from "../runbook/recover-facts.ts";
 import { RecoverAwaitsDecision } from "../runbook/undo-recover.ts";
 
@@ -61,12 +65,7 @@ const recoverStep: Step<MigrationContext> = {
 /** True (and journaled) when an earlier, interrupted attempt's `recover` already succeeded. */
 async function alreadyRecovered(ctx: MigrationContext): Promise<boolean> {
   if (ctx.journal.fact(recoverFacts.recoveredAt)) return true;
-  try {
-    if (!(await leaderServesOnTarget.observe(ctx)).ok) return false;
-  } catch (error) {
-    if (error instanceof MetaUnderRecovery) return false;
-    throw error;
-  }
+  if (!(await recoveredOnCluster(ctx))) return false;
   ctx.journal.setFact(recoverFacts.recoveredAt, new Date().toISOString());
   ctx.log({
     kind: "warn",

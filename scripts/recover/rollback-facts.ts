@@ -3,12 +3,16 @@
  * generic rollback (`scripts/runbook/rollback-plan.ts`) undoes them; see README "Rollback".
  * Before `recover` answered ERR_OK the target tree is incomplete and is never copied back: going
  * back is the automatic undo's path (configs restored, metas started on the source), plus
- * stopping the meta left in recovery mode and removing what it wrote on the target.
+ * stopping the meta left in recovery mode and removing what it wrote on the target. Success is
+ * also taken from the cluster when the journal missed it (`observe`): handing a recovered cluster
+ * the source's stale tree would give the replicas stale ballots.
  */
 import type { Journal } from "../../lib/journal.ts";
+import { metaProcesses } from "../runbook/metas.ts";
+import { recoveredOnCluster } from "../runbook/recover-checks.ts";
 import { finalConfigText, recoveryConfigEdit } from "../runbook/recover-config-checks.ts";
 import { recoverFacts } from "../runbook/recover-facts.ts";
-import type { RollbackFacts, StepFacts } from "../runbook/rollback-facts.ts";
+import type { Effect, RollbackFacts, StepFacts } from "../runbook/rollback-facts.ts";
 import { originalConfigName } from "../runbook/tracked-configs.ts";
 
 /** The recovery meta was started on the target (journaled by step 5 before the start). */
@@ -57,4 +61,15 @@ export const recoverRollbackFacts: RollbackFacts = {
   // The recover method never edits the minos config: it must still name the source.
   minosWrites: () => [],
   configBackup: originalConfigName,
+  observe: async (ctx) => {
+    const found = new Map<Effect, string[]>();
+    if (!startedOnTarget(ctx.journal) || recovered(ctx.journal)) return found;
+    // No meta running: nothing to ask; the journal's account stands.
+    if ((await metaProcesses(ctx, ctx.inventory.metaServers)).running.length === 0) return found;
+    if (await recoveredOnCluster(ctx))
+      found.set("leader-on-target", [
+        "recover (its ERR_OK was not journaled, but the meta serves on the target)",
+      ]);
+    return found;
+  },
 };

@@ -154,6 +154,20 @@ export const leaderServesOnTarget: MigrationCheck = {
   },
 };
 
+/**
+ * Whether `recover` already succeeded, seen on the cluster rather than in the journal: a run killed
+ * while `recover` was in flight never journaled its ERR_OK, yet the meta then serves on the
+ * target. A meta still waiting in recovery mode answers ERR_UNDER_RECOVERY: not recovered.
+ */
+export async function recoveredOnCluster(ctx: MigrationContext): Promise<boolean> {
+  try {
+    return (await leaderServesOnTarget.observe(ctx)).ok;
+  } catch (error) {
+    if (error instanceof MetaUnderRecovery) return false;
+    throw error;
+  }
+}
+
 /** Healthy on the target with replica counts as in the backup (§11, §8.8). */
 export const clusterSettledOnTarget: MigrationCheck = {
   title: "The recovered cluster is healthy on the target, replica counts as before",

@@ -39,7 +39,10 @@ export async function decideRollback(
 ): Promise<RollbackDecision> {
   const recorded = recordedDecision(ctx.journal);
   if (recorded) return recorded;
-  const effects = Object.fromEntries(effectsIn(ctx.journal, facts)) as RollbackDecision["effects"];
+  const found = effectsIn(ctx.journal, facts);
+  for (const [effect, causes] of (await facts.observe?.(ctx)) ?? [])
+    found.set(effect, [...(found.get(effect) ?? []), ...causes]);
+  const effects = Object.fromEntries(found) as RollbackDecision["effects"];
   let reverse = false;
   let reason = "no meta has led on the target ensemble: the source tree is the current one";
   if (effects["leader-on-target"]) {

@@ -51,6 +51,12 @@ export interface RollbackFacts {
   minosWrites: (ctx: MigrationContext, original: string, where: string) => string[];
   /** Journal backup name of a meta's config as the method keeps it before its first edit. */
   configBackup: (meta: MetaServer) => string;
+  /**
+   * Effects the journal cannot prove but the cluster shows, with their cause (read-only: `plan
+   * --rollback` calls it too). E.g. a run killed after `recover` answered ERR_OK but before it was
+   * journaled: the meta already leads on the target.
+   */
+  observe?: (ctx: MigrationContext) => Promise<Map<Effect, string[]>>;
 }
 
 /** The effects the journal shows, with the steps that caused each. */

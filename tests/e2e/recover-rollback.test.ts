@@ -2,7 +2,8 @@
  * Rollback of the recover method end to end on one shared sandbox (Pegasus 2.6: 3 metas, 5
  * replicas, 20 tables): before `recover`, going back restores the configs and starts the metas on
  * the source (stopping the meta waiting in recovery mode and removing what it wrote on the
- * target); after a full recovery, it is a reverse migration of the recovered tree. Each case
+ * target); after a full recovery — journaled, or only visible on the cluster because the run died
+ * before journaling recover's ERR_OK — it is a reverse migration of the recovered tree. Each case
  * leaves the cluster on the source as before, which is what the next case starts from.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -64,6 +65,27 @@ describe("rollback of the recover method", () => {
         "rollback/06-remove-target-copy",
       ]);
       await expectRolledBack(s, configs);
+    },
+    caseTimeoutMs,
+  );
+
+  test(
+    "recover answered ERR_OK but the run died before journaling it: rollback sees the meta serving on the target and copies the recovered tree back",
+    async () => {
+      await recoverStepsUpTo("recover/05-start-recovery-meta");
+      // What a run killed right after `recover` returned leaves: success, with nothing journaled.
+      const nodes = s.layout.replicas.map((r) => r.address).join(",");
+      const recover = await s.shell(`recover -s ${nodes} -w 60\n`);
+      expect(recover.stdout).toContain("Recover result: ERR_OK");
+      await s.waitHealthy();
+      const targetApps = await createTableOnTarget(s, "unjournaled");
+      const plan = await runTool(["plan", "--rollback", "-i", s.inventoryFile]);
+      expect(plan.exitCode).toBe(0);
+      expect(plan.stdout).toContain("reverse migration: yes");
+      expect(plan.stdout).toContain("its ERR_OK was not journaled");
+      expect(Object.keys(await rollBack(s))).toEqual(reverseRollbackSteps);
+      await expectRolledBack(s, configs);
+      await expectCopiedBack(s, "unjournaled", targetApps);
     },
     caseTimeoutMs,
   );

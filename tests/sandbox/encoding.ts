@@ -8,6 +8,13 @@
 /** The Pegasus version a sandbox imitates. */
 export type PegasusVersion = "2.5" | "2.6";
 
+/**
+ * `PEGASUS_VERSION` of each simulated release (`src/include/pegasus/version.h`; master is a
+ * snapshot build): the shell's banner and `version`, and `server-info`'s `version`
+ * (`src/server/server_utils.cpp` `register_server_info_cmd`).
+ */
+export const pegasusVersionStrings = { "2.5": "2.5.0", "2.6": "2.6.0-SNAPSHOT" } as const;
+
 /** `app_status::type` without its prefix. */
 export type AppStatus =
   | "AS_CREATING"

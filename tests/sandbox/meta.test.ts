@@ -147,7 +147,7 @@ describe("server_info, 2.6 (reference §4.10)", () => {
     expect(json.details[address(0)]).toMatchObject({
       acked: true,
       role: "meta-server",
-      message: { version: "2.6.0" },
+      message: { version: "2.6.0-SNAPSHOT" },
     });
     expect(out.stdout).toContain('{\n  "command": "server-info ",\n  "details": {\n');
   });

@@ -25,7 +25,7 @@ import {
   type TableList,
   tablesCommand,
 } from "../../../lib/shell/index.ts";
-import type { PegasusVersion } from "../../sandbox/encoding.ts";
+import { type PegasusVersion, pegasusVersionStrings } from "../../sandbox/encoding.ts";
 import { type Sandbox, startSandbox } from "../../sandbox/sandbox.ts";
 import { waitFor } from "../../sandbox/wait.ts";
 
@@ -162,7 +162,7 @@ for (const version of ["2.5", "2.6"] as PegasusVersion[]) {
       for (const server of info.servers) {
         expect(server).toMatchObject({
           ok: true,
-          version: `${version}.0`,
+          version: pegasusVersionStrings[version],
           gitSha: "sandbox",
           buildType: "Release",
         });

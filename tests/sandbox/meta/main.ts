@@ -7,7 +7,7 @@
  * ZooKeeper session expires, as upstream's `dsn_exit(0)`; on SIGTERM it exits without closing
  * its session, so its lock node lingers until the session times out.
  */
-import type { PegasusVersion } from "../encoding.ts";
+import { type PegasusVersion, pegasusVersionStrings } from "../encoding.ts";
 import { hostNamer } from "../host-names.ts";
 import { exitWithOwner } from "../owner.ts";
 import { RdsnConfigError } from "../rdsn-ini.ts";
@@ -62,7 +62,7 @@ export async function runMeta(
     hostname: "127.0.0.1",
     port: options.port,
     fetch: metaHandler(state, leadership, {
-      version: version === "2.6" ? "2.6.0" : "2.5.0",
+      version: pegasusVersionStrings[version],
       startTime: localTime(new Date()),
     }),
   });

@@ -10,7 +10,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type AppInfo, gpid, type PegasusVersion } from "../encoding.ts";
+import { type AppInfo, gpid, type PegasusVersion, pegasusVersionStrings } from "../encoding.ts";
 import { exitWithOwner } from "../owner.ts";
 import { parseRdsnIni, readValue } from "../rdsn-ini.ts";
 import { localTime, log, setLogRole } from "../rdsn-log.ts";
@@ -161,7 +161,7 @@ export function runReplica(configFile: string, version: PegasusVersion): void {
         server_info: () => ({
           err: "ERR_OK",
           role: "replica-server",
-          version: version === "2.6" ? "2.6.0" : "2.5.0",
+          version: pegasusVersionStrings[version],
           startTime,
         }),
       },

@@ -5,6 +5,7 @@
  * `create`, `drop`, `version`, `exit`. Errors of the meta go to stdout as `… failed, error=ERR_…`.
  */
 import { writeFileSync } from "node:fs";
+import { pegasusVersionStrings } from "../encoding.ts";
 import type { MetaReply } from "../rpc.ts";
 import { printTable, printTables, TablePrinter } from "../table-printer.ts";
 import {
@@ -20,7 +21,6 @@ import {
   failureText,
   printError,
   type ShellContext,
-  shellVersions,
 } from "./context.ts";
 
 const levelNames = ["stopped", "blind", "freezed", "steady", "lively"];
@@ -260,7 +260,7 @@ export const version: Command = {
   name: "version",
   usage: "",
   run(ctx) {
-    ctx.stdout(`Pegasus Shell ${shellVersions[ctx.version]}\n`);
+    ctx.stdout(`Pegasus Shell ${pegasusVersionStrings[ctx.version]}\n`);
     return true;
   },
 };

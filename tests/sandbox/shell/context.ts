@@ -35,9 +35,6 @@ const nameWidths = {
 };
 const optionWidth = 70;
 
-/** What the banner and `version` print (`PEGASUS_VERSION`; master is a snapshot build). */
-export const shellVersions = { "2.5": "2.5.0", "2.6": "2.6.0-SNAPSHOT" } as const;
-
 /**
  * A refusal the way the version prints it: ≤2.5 `fprintf(stderr, …)`; 2.6
  * `SHELL_PRINTLN_ERROR` (`command_helper.h`): `ERROR: ` in bold red, reset after the newline.

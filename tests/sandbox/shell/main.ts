@@ -7,12 +7,12 @@
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PegasusVersion } from "../encoding.ts";
+import { type PegasusVersion, pegasusVersionStrings } from "../encoding.ts";
 import { parseRdsnIni } from "../rdsn-ini.ts";
 import type { MetaReply } from "../rpc.ts";
 import { splitArgs } from "./args.ts";
 import * as basic from "./commands.ts";
-import { type Command, helpLines, type ShellContext, shellVersions } from "./context.ts";
+import { type Command, helpLines, type ShellContext } from "./context.ts";
 import { create, drop } from "./ddl.ts";
 import { MetaClient } from "./meta-client.ts";
 import { recover, remoteCommand, serverInfo } from "./recover.ts";
@@ -78,7 +78,7 @@ export async function runShell(args: string[], version: PegasusVersion): Promise
   const stdout = (text: string) => process.stdout.write(text);
   const stderr = (text: string) => process.stderr.write(text);
   stdout(
-    `Pegasus Shell ${shellVersions[version]}\nType "help" for more information.\nType "Ctrl-D" or "Ctrl-C" to exit the shell.\n\n`,
+    `Pegasus Shell ${pegasusVersionStrings[version]}\nType "help" for more information.\nType "Ctrl-D" or "Ctrl-C" to exit the shell.\n\n`,
   );
   stdout(`The config file is: ${configFile}\n`);
   const metas = cluster.metas.split(",").filter(Boolean);
