@@ -26,7 +26,7 @@ export interface PoolOptions {
   connectTimeoutMs?: number;
   /** @default 30000 */
   retryTimeoutMs?: number;
-  /** @default 24 ({@link defaultReaders}) */
+  /** @default 6 ({@link defaultReaders}) */
   readers?: number;
   /** @default 250 */
   maxInFlight?: number;
@@ -35,10 +35,11 @@ export interface PoolOptions {
 /**
  * Clients a bulk walk spreads its reads over. ZooKeeper 3.8's NIO server reads one request per
  * selector wake-up of a connection, so its CPU per request falls as more connections are ready at
- * once: a 257k-node content walk cost its server 12–13 s of CPU with 6 clients and 9.5–10 s with
- * 24, for the same CPU on our side (issue 12; opening 24 sessions takes ≈ 50 ms).
+ * once: a 257k-node content walk cost its server ≈ 12–13 s of CPU with 6 clients and 9.5–12 s
+ * with 24 (issue 12). Still 6: with 24, a copy's source walk starved a cold target of CPU on a
+ * loaded 2-core machine and its first write went unanswered past a 4 s session timeout.
  */
-export const defaultReaders = 24;
+export const defaultReaders = 6;
 
 /**
  * The primary client and the reader clients of one ensemble.

@@ -45,7 +45,7 @@ export interface SessionOptions {
   connectTimeoutMs?: number;
   /** How long an operation waits for a lost ensemble to come back before failing. @default 30000 */
   retryTimeoutMs?: number;
-  /** Clients used by bulk reads (the primary included). @default 24 */
+  /** Clients used by bulk reads (the primary included). @default 6 */
   readers?: number;
   /** Requests in flight per client. @default 250 */
   maxInFlight?: number;
