@@ -33,9 +33,8 @@ export interface PoolOptions {
 }
 
 /**
- * Clients a bulk walk spreads its reads over. ZooKeeper 3.8's NIO server reads one request per
- * selector wake-up of a connection, so its CPU per request falls as more connections are ready at
- * once: a 257k-node content walk cost its server ≈ 12–13 s of CPU with 6 clients and 9.5–12 s
+ * Clients a bulk walk spreads its reads over. Most of a ZooKeeper 3.8 server's CPU per request is
+ * NIO work (its selector and worker threads), which falls as more connections are ready at once: a 257k-node content walk cost its server ≈ 12–13 s of CPU with 6 clients and 9.5–12 s
  * with 24 (issue 12). Still 6: with 24, a copy's source walk starved a cold target of CPU on a
  * loaded 2-core machine and its first write went unanswered past a 4 s session timeout.
  */
