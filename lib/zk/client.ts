@@ -5,10 +5,10 @@
  * itself: nothing heard for the negotiated session timeout while disconnected means the session
  * is gone, even though no server said so (node-zookeeper-client never reports it, issue #20).
  */
+import { createConnection, type Socket } from "node:net";
 import { JuteReader, type JuteWriter } from "./jute.ts";
 import { type Request, RequestPipeline } from "./pipeline.ts";
 import { Code, Op, Xid, ZkError } from "./protocol.ts";
-import { TcpConnection } from "./tcp.ts";
 import {
   connectFrame,
   FrameSplitter,
@@ -59,7 +59,7 @@ export class ZkClient {
   sessionId = 0n;
   timeoutMs: number;
   private state: State = "connecting";
-  private socket: TcpConnection | null = null;
+  private socket: Socket | null = null;
   private server = "";
   private authPending = -1;
   private resumed = false;
@@ -185,20 +185,18 @@ export class ZkClient {
     this.server = `${address.host}:${address.port}`;
     this.authPending = -1;
     this.frames.reset();
-    const socket: TcpConnection = new TcpConnection(address.host, address.port, {
-      open: () => {
-        const handle = { lastZxid: this.lastZxid, timeoutMs: this.timeoutMs };
-        socket.write(
-          connectFrame({ ...handle, sessionId: this.sessionId, password: this.password }),
-        );
-      },
-      data: (chunk) => this.onData(socket, chunk),
-      error: (message) => {
-        this.lastError = `${this.server}: ${message}`;
-      },
-      close: () => this.onClose(socket),
-    });
+    const socket = createConnection({ host: address.host, port: address.port });
     this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on("connect", () => {
+      const handle = { lastZxid: this.lastZxid, timeoutMs: this.timeoutMs };
+      socket.write(connectFrame({ ...handle, sessionId: this.sessionId, password: this.password }));
+    });
+    socket.on("data", (chunk: Buffer) => this.onData(socket, chunk));
+    socket.on("error", (error) => {
+      this.lastError = `${this.server}: ${error.message}`;
+    });
+    socket.on("close", () => this.onClose(socket));
     const attemptMs = Math.max(1000, Math.floor(this.timeoutMs / servers.length / 2));
     this.attemptTimer = setTimeout(() => {
       this.lastError = `${this.server} did not complete the handshake within ${attemptMs} ms`;
@@ -206,7 +204,7 @@ export class ZkClient {
     }, attemptMs);
   }
 
-  private onClose(socket: TcpConnection): void {
+  private onClose(socket: Socket): void {
     if (socket !== this.socket) return;
     clearTimeout(this.attemptTimer);
     this.socket = null;
@@ -269,7 +267,7 @@ export class ZkClient {
     }
   }
 
-  private onData(socket: TcpConnection, chunk: Buffer): void {
+  private onData(socket: Socket, chunk: Buffer): void {
     if (socket !== this.socket) return;
     this.lastHeard = performance.now();
     this.frames.push(chunk, (buf, start, end) => {

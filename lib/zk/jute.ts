@@ -83,15 +83,6 @@ export class JuteWriter {
     return out;
   }
 
-  /**
-   * Hands the bytes written to `sink` as a view, without a copy, and empties the writer: the sink
-   * must not keep the view (a {@link TcpConnection} copies only what the kernel did not take).
-   */
-  sendTo(sink: { write(bytes: Uint8Array): unknown }): void {
-    sink.write(this.buf.subarray(0, this.pos));
-    this.clear();
-  }
-
   private clear(): void {
     this.pos = 0;
     if (this.buf.length > 4 * 1024 * 1024) this.buf = Buffer.allocUnsafe(64 * 1024);

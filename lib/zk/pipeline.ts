@@ -24,7 +24,7 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-/** Where a pipeline sends its bytes; it must not keep the view it is given. */
+/** Where a pipeline sends its bytes (it may keep them). */
 export interface Sink {
   write(bytes: Uint8Array): unknown;
 }
@@ -103,7 +103,7 @@ export class RequestPipeline {
   flush(): void {
     this.flushScheduled = false;
     if (!this.sink || this.writer.length === 0) return;
-    this.writer.sendTo(this.sink);
+    this.sink.write(this.writer.take());
     this.lastSent = performance.now();
   }
 
