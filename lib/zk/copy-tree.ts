@@ -1,11 +1,13 @@
 /**
  * `copyTree`: copies a subtree between ensembles (or within one), streaming: nodes are written
  * while the rest of the source is read, so memory holds a window of nodes, not the tree. The
- * same read can also write the snapshot file (the backup) and keeps the source's stamps
- * (compactly) for the unchanged proof. `inspectTarget` is shared with `restoreSnapshot`.
+ * same read can also write the snapshot file (the backup) and keeps, compactly, the source's
+ * stamps (for the unchanged proof) and digests of its content (to verify the target against
+ * without reading the source's content again: `verifyCopy`). `inspectTarget` is shared with `restoreSnapshot`.
  */
 import { PreconditionFailed, UsageError } from "../errors.ts";
 import { parentOf } from "./address.ts";
+import { ContentDigests } from "./content-digests.ts";
 import type { TargetState } from "./plan.ts";
 import type { ZkSession } from "./session.ts";
 import { SnapshotWriter } from "./snapshot-file.ts";
@@ -31,7 +33,7 @@ export interface CopyOptions {
   writer?: WriterOptions;
   /** Also stream every node read to this snapshot file (the backup before a copy): one read. */
   snapshot?: string;
-  /** Keep the source's stamps (`sourceStamps`; empty when false). @default true */
+  /** Keep the source's stamps and digests (`sourceStamps`, `sourceDigests`; empty when false). @default true */
   keepStamps?: boolean;
 }
 
@@ -48,6 +50,8 @@ export interface CopyResult extends SinkResult {
   durationMs: number;
   /** Source stamps as read: pass to `checkUnchanged` to prove the source did not change since. */
   sourceStamps: TreeStamps;
+  /** Digests of the source's content as read, by `sourceStamps` row: pass to `verifyCopy`. */
+  sourceDigests: ContentDigests;
   /** The snapshot written from the same read, when asked for. */
   snapshot: { file: string; sha256: string; fileBytes: number } | null;
 }
@@ -80,6 +84,7 @@ export async function copyTree(
   const below = await source.allChildrenNumber(from);
   const total = below === null ? null : below + 1;
   const stamps = new TreeStamps(from);
+  const digests = new ContentDigests();
   const keepStamps = options.keepStamps ?? true;
   const sink = new TreeSink(target, from, to, state, { ...options, total });
   const snapshot = options.snapshot
@@ -91,7 +96,8 @@ export async function copyTree(
       source,
       from,
       (node) => {
-        if (keepStamps) addStamp(stamps, node);
+        const row = keepStamps ? addStamp(stamps, node) : -1;
+        if (row !== -1) digests.record(row, node);
         snapshot?.add(node);
         sink.add(node);
       },
@@ -111,6 +117,7 @@ export async function copyTree(
     vanished: walked.vanished,
     durationMs: Math.round(performance.now() - started),
     sourceStamps: stamps,
+    sourceDigests: digests,
     snapshot:
       saved && options.snapshot
         ? { file: options.snapshot, sha256: saved.sha256, fileBytes: saved.fileBytes }

@@ -11,6 +11,7 @@
  * await zk.ephemerals(source, "/pegasus/c1/lock");       // live LOCKNODE… (path, owner, data)
  * const copy = await zk.copyTree(source, target);        // counts, skipped ephemerals, stamps
  * const diff = await zk.diffTrees(source, target);       // diff.identical, diff.differences
+ * await zk.verifyCopy(source, target, copy);             // the same, reading only the target
  * await zk.checkUnchanged(source, "/pegasus/c1", copy.sourceStamps); // source did not move
  * await zk.snapshotTree(source, "c1.zksnap");            // streamed file with a checksum
  * await zk.restoreSnapshot(target, "c1.zksnap");
@@ -84,5 +85,6 @@ export {
   TreeStamps,
   type UnchangedResult,
 } from "./stamps.ts";
+export { type CopyRead, verifyCopy } from "./verify-copy.ts";
 export { type StatNode, walkContent, walkStats } from "./walk.ts";
 export { TreeWriter, WriteConflict, type WriterOptions, type WriteSummary } from "./writer.ts";

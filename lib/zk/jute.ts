@@ -217,18 +217,6 @@ export class JuteReader {
     return value;
   }
 
-  /** The int `offset` bytes ahead, without moving. */
-  intAt(offset: number): number {
-    this.need(offset + 4);
-    return this.buf.readInt32BE(this.pos + offset);
-  }
-
-  /** Moves past `bytes` bytes. */
-  skip(bytes: number): void {
-    this.need(bytes);
-    this.pos += bytes;
-  }
-
   bool(): boolean {
     this.need(1);
     return this.buf[this.pos++] !== 0;

@@ -164,7 +164,8 @@ export class NodePairs {
   }
 }
 
-function byAclKey(a: Acl, b: Acl): number {
+/** Orders ACL entries as `zk diff` compares them (scheme, id, perms). */
+export function byAclKey(a: Acl, b: Acl): number {
   const left = `${a.scheme}:${a.id}:${a.perms}`;
   const right = `${b.scheme}:${b.id}:${b.perms}`;
   return left < right ? -1 : left > right ? 1 : 0;

@@ -11,7 +11,10 @@ import { SnapshotReader } from "./snapshot-file.ts";
 import { TreeSink } from "./tree-sink.ts";
 
 /** What a restore did (a copy result whose source is the file). */
-export type RestoreResult = Omit<CopyResult, "sourceStamps" | "vanished" | "snapshot">;
+export type RestoreResult = Omit<
+  CopyResult,
+  "sourceStamps" | "sourceDigests" | "vanished" | "snapshot"
+>;
 
 /**
  * Writes the tree of snapshot `file` to `to` (default: the snapshot's own root) on `target`.

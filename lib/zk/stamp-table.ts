@@ -49,8 +49,8 @@ export class TreeStamps {
     return this.rows;
   }
 
-  /** Records (or replaces) the stamp of `path`. */
-  set(path: string, stamp: Stamp): void {
+  /** Records (or replaces) the stamp of `path`; returns its row. */
+  set(path: string, stamp: Stamp): number {
     const rel = this.relative(path);
     const h = hash(rel);
     let row = this.find(rel, h);
@@ -60,6 +60,7 @@ export class TreeStamps {
     this.version[row] = stamp.version;
     this.aversion[row] = stamp.aversion;
     this.type[row] = types.indexOf(stamp.type);
+    return row;
   }
 
   /** The stamp of `path`, or undefined. */
@@ -91,6 +92,18 @@ export class TreeStamps {
       aversion: this.aversion[row] as number,
       type: types[this.type[row] as number] as NodeType,
     };
+  }
+
+  /**
+   * How `stamp` differs from the stamp at `row` (the first of re-created, type, data, ACL), or
+   * null; read from the arrays, as a stat walk calls it once per node.
+   */
+  changeAt(row: number, stamp: Stamp): "recreated" | "type" | "data" | "acl" | null {
+    if (this.czxid[row] !== stamp.czxid) return "recreated";
+    if (types[this.type[row] as number] !== stamp.type) return "type";
+    if (this.mzxid[row] !== stamp.mzxid || this.version[row] !== stamp.version) return "data";
+    if (this.aversion[row] !== stamp.aversion) return "acl";
+    return null;
   }
 
   /** The absolute path at a row. */

@@ -11,7 +11,7 @@ import type { Stat } from "./jute.ts";
 import type { NodeType } from "./node-type.ts";
 import type { ZkSession } from "./session.ts";
 import { type Stamp, TreeStamps } from "./stamp-table.ts";
-import { walkStats } from "./walk.ts";
+import { type WalkOptions, walkStats } from "./walk.ts";
 
 export { type Stamp, TreeStamps } from "./stamp-table.ts";
 
@@ -39,14 +39,14 @@ export function stampsOf(
   return stamps;
 }
 
-/** Records the stamp of one node (ephemerals are left out). */
+/** Records the stamp of one node and returns its row; ephemerals are left out (-1). */
 export function addStamp(
   stamps: TreeStamps,
   node: { path: string; stat: Stat; type: NodeType },
-): void {
-  if (node.type === "ephemeral") return;
+): number {
+  if (node.type === "ephemeral") return -1;
   const { czxid, mzxid, version, aversion } = node.stat;
-  stamps.set(node.path, { czxid, mzxid, version, aversion, type: node.type });
+  return stamps.set(node.path, { czxid, mzxid, version, aversion, type: node.type });
 }
 
 /**
@@ -81,19 +81,16 @@ export class StampComparer {
   see(nowPath: string, stamp: Stamp): void {
     if (stamp.type === "ephemeral") return;
     this.nodes++;
-    const path = rebase(nowPath, this.nowRoot, this.before.root);
+    const same = this.nowRoot === this.before.root;
+    const path = same ? nowPath : rebase(nowPath, this.nowRoot, this.before.root);
     const row = this.before.rowOf(path);
     if (row === -1) {
       this.changes.push({ path, change: "added" });
       return;
     }
     this.seen[row] = 1;
-    const old = this.before.stampAt(row);
-    if (old.czxid !== stamp.czxid) this.changes.push({ path, change: "recreated" });
-    else if (old.type !== stamp.type) this.changes.push({ path, change: "type" });
-    else if (old.mzxid !== stamp.mzxid || old.version !== stamp.version) {
-      this.changes.push({ path, change: "data" });
-    } else if (old.aversion !== stamp.aversion) this.changes.push({ path, change: "acl" });
+    const change = this.before.changeAt(row, stamp);
+    if (change !== null) this.changes.push({ path, change });
   }
 
   /** Every change, sorted by path: those seen, then earlier nodes never seen (removed). */
@@ -115,9 +112,10 @@ export async function checkUnchanged(
   session: ZkSession,
   root: string,
   before: TreeStamps,
+  options: Pick<WalkOptions, "signal"> = {},
 ): Promise<UnchangedResult> {
   const comparer = new StampComparer(before, root);
-  await walkStats(session, root, (node) => comparer.see(node.path, stampFrom(node)));
+  await walkStats(session, root, (node) => comparer.see(node.path, stampFrom(node)), options);
   const changes = comparer.finish();
   return { unchanged: changes.length === 0, nodes: comparer.nodes, changes };
 }

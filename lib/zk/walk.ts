@@ -106,7 +106,7 @@ type Mode = "stats" | "batchedStats" | "content" | "batched";
 interface Waiting {
   path: string;
   acl: Acl[];
-  /** The stat from getACL, kept only when no getData brings a newer one; else null. */
+  /** The stat from getACL; null for a stat-only read (it comes with the data). */
   stat: Stat | null;
   /** Reply bytes expected (sizes the batch). */
   bytes: number;
@@ -273,6 +273,11 @@ async function walk(
             continue;
           }
           const read = data as { data: Buffer; stat: Stat } | undefined;
+          if (read && item.stat && aclMoved(item.stat, read.stat)) {
+            active--;
+            start(item.path);
+            continue;
+          }
           const stat = (read?.stat ?? item.stat) as Stat;
           const node = made(item.path, stat, item.acl, item.keepData && read ? read.data : empty);
           complete(node, kids ? (kids as { children: string[] }).children : []);
@@ -333,7 +338,7 @@ async function walk(
         checkAclReadable(path, acl);
         const wantData = dataLength > 0;
         const wantChildren = numChildren > 0;
-        if (!wantData && !wantChildren) return complete(made(path, stat as Stat, acl, empty), []);
+        if (!wantData && !wantChildren) return complete(made(path, stat, acl, empty), []);
         if (mode === "batched") {
           const bytes = dataLength + 64 * numChildren;
           const item = { path, acl, stat, bytes, wantData, wantChildren, keepData: true };
@@ -348,7 +353,7 @@ async function walk(
   const readOneByOne = async (
     path: string,
     acl: Acl[],
-    stat: Stat | null,
+    stat: Stat,
     wantData: boolean,
     wantChildren: boolean,
   ) => {
@@ -357,8 +362,11 @@ async function walk(
       wantChildren ? session.children(path) : null,
     ]);
     if ((wantData && !data) || (wantChildren && !kids)) return gone(path);
-    const newest = (data?.stat ?? stat) as Stat;
-    complete(made(path, newest, acl, data?.data ?? empty), kids?.children ?? []);
+    if (data && aclMoved(stat, data.stat)) {
+      active--;
+      return start(path);
+    }
+    complete(made(path, data?.stat ?? stat, acl, data?.data ?? empty), kids?.children ?? []);
   };
 
   pump();
@@ -366,27 +374,29 @@ async function walk(
   return summary;
 }
 
+/**
+ * The node was re-created or its ACL set between the ACL read and the data read: its stat would
+ * not describe the ACL delivered with it (a copy's stamps would then miss an ACL change).
+ */
+function aclMoved(aclStat: Stat, dataStat: Stat): boolean {
+  return aclStat.czxid !== dataStat.czxid || aclStat.aversion !== dataStat.aversion;
+}
+
 /** One cache per process: ACL lists are immutable once decoded. */
 const aclCache = new AclCache();
 
-/** A getACL reply; `stat` is null when a getData will bring a newer one. */
+/** A getACL reply (its stat is compared with the data's: see {@link aclMoved}). */
 interface AclReply {
   acl: Acl[];
-  stat: Stat | null;
+  stat: Stat;
   dataLength: number;
   numChildren: number;
 }
 
 function readAclReply(r: JuteReader): AclReply {
   const acl = r.sharedAcls(aclCache);
-  const dataLength = r.intAt(52);
-  const numChildren = r.intAt(56);
-  // Decoding a Stat (three bigints) per node is a visible cost of a walk: skip it when the
-  // node's getData will bring a newer Stat anyway.
-  const wantStat = dataLength <= 0;
-  const stat = wantStat ? r.stat() : null;
-  if (!wantStat) r.skip(68);
-  return { acl, stat, dataLength, numChildren };
+  const stat = r.stat();
+  return { acl, stat, dataLength: stat.dataLength, numChildren: stat.numChildren };
 }
 
 const empty = Buffer.alloc(0);

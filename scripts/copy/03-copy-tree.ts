@@ -7,10 +7,12 @@
  * the lock directories kept — then a node-by-node diff of both trees, and proof that the source
  * did not change while we copied (blind does not stop every write, §7.5).
  *
- * The leader is blind all along, so the source is read twice, not four times: the backup
- * snapshot is written from the copy's own read (one pass), and the diff's read of the source
- * also compares every node's stamps with those the copy saw (the unchanged proof). The
- * postcondition then proves only that neither tree changed since the diff.
+ * The leader is blind all along, so the source's content is read once: the backup snapshot is
+ * written from the copy's own read, which also keeps every node's stamps and a digest of its
+ * content; the verification then reads the target's content, comparing it with those digests,
+ * while a stat-only walk of the source compares its stamps with the copy's (`verifyCopy`: target
+ * = source as copied, source now = source as copied). The postcondition then proves only that
+ * neither tree changed since (stamps, two stat walks).
  */
 import { ActionFailed } from "../../lib/errors.ts";
 import type { Step } from "../../lib/step.ts";
@@ -63,7 +65,7 @@ const copyTreeStep: Step<MigrationContext> = {
       message: `  ${ctx.dryRun ? "would copy" : "copied"} ${copy.read - copy.skippedEphemerals.length} znodes${parents(copy.createdParents)} (${copy.created + copy.createdParents.length} created, ${copy.updated} updated, ${copy.deleted} deleted, ${copy.unchanged} unchanged)${skipped ? `; ephemerals left out: ${skipped}` : ""}`,
     });
     if (ctx.dryRun) return;
-    const diff = await compareTrees(ctx, copy.sourceStamps);
+    const diff = await compareTrees(ctx, copy);
     const changes = diff.unchanged?.changes ?? [];
     if (changes.length > 0) {
       const shown = changes
@@ -71,7 +73,7 @@ const copyTreeStep: Step<MigrationContext> = {
         .map((c) => `${c.change} ${c.path}`)
         .join(", ");
       throw new ActionFailed(
-        `The source tree changed while it was copied: ${changes.length} changes (${shown})`,
+        `The source tree changed while it was copied and verified: ${changes.length} changes (${shown})`,
         {
           hint: "Blind does not stop DDL, env changes, duplication, backup or bulk load. Stop them, then run again: the copy is redone.",
         },

@@ -6,12 +6,13 @@
 import { formatMs } from "../../lib/duration.ts";
 import type { Check } from "../../lib/step.ts";
 import {
+  type CopyRead,
   checkUnchanged,
   count,
   type DiffResult,
   diffTrees,
   ephemerals,
-  type TreeStamps,
+  verifyCopy,
 } from "../../lib/zk/index.ts";
 import type { MigrationContext } from "./context.ts";
 import { readMetaConfig } from "./meta-configs.ts";
@@ -118,22 +119,19 @@ export const targetEqualsSource: MigrationCheck = {
 };
 
 /**
- * Compares both trees node by node (one read of each, in parallel); with `sourceStamps` (a
- * copy's), the same read proves the source unchanged since. Identical trees are remembered in
- * `ctx.zk.verified`.
- * @example const diff = await compareTrees(ctx, copy.sourceStamps);
+ * Compares both trees node by node (one content read of each, in parallel); given the copy that
+ * wrote the target, the target is compared with the copy's read of the source instead, and a
+ * stat walk proves the source unchanged since (`verifyCopy`: the same proof, one content read
+ * fewer). Identical trees are remembered in `ctx.zk.verified`.
+ * @example const diff = await compareTrees(ctx, copy);
  */
-export async function compareTrees(
-  ctx: MigrationContext,
-  sourceStamps?: TreeStamps,
-): Promise<DiffResult> {
+export async function compareTrees(ctx: MigrationContext, copy?: CopyRead): Promise<DiffResult> {
   const { root } = ctx.inventory.zookeeper;
-  const diff = await diffTrees(await ctx.zk.source(), await ctx.zk.target(), {
-    from: root,
-    to: root,
-    sourceStamps,
-    recordStamps: true,
-  });
+  const source = await ctx.zk.source();
+  const target = await ctx.zk.target();
+  const diff = copy
+    ? await verifyCopy(source, target, copy, { to: root })
+    : await diffTrees(source, target, { from: root, to: root, recordStamps: true });
   const unchanged = diff.unchanged?.unchanged ?? true;
   ctx.zk.verified =
     diff.identical && unchanged && diff.stamps ? { ...diff.stamps, at: performance.now() } : null;

@@ -199,7 +199,7 @@ async function benchOnce(
         what: "copy/03 + copy/04 ZooKeeper work (blind)",
         run: null,
         ms: blind.totalMs,
-        note: `copy + snapshot ${formatMs(blind.copyMs)}, diff + unchanged proof ${formatMs(blind.diffMs)}, 2 stamp checks ${formatMs(blind.stampChecksMs)}`,
+        note: `copy + snapshot ${formatMs(blind.copyMs)}, verify + unchanged proof ${formatMs(blind.diffMs)}, 2 stamp checks ${formatMs(blind.stampChecksMs)}`,
       },
     ];
     for (const row of rows) {

@@ -1,10 +1,11 @@
 /**
  * The ZooKeeper work the copy runbook does while the leader is blind, through lib/zk exactly as
- * the steps call it: copy/03 copies (writing the backup snapshot from the same read), compares
- * both trees while proving the source unchanged, and its postcondition and copy/04's
- * precondition each prove that neither tree changed since (stamps, two stat walks).
+ * the steps call it: copy/03 copies (writing the backup snapshot from the same read), verifies
+ * the target against the copy's read while a stat walk proves the source unchanged
+ * (`verifyCopy`), and its postcondition and copy/04's precondition each prove that neither tree
+ * changed since (stamps, two stat walks).
  */
-import { checkUnchanged, copyTree, diffTrees, type ZkSession } from "../../lib/zk/index.ts";
+import { checkUnchanged, copyTree, verifyCopy, type ZkSession } from "../../lib/zk/index.ts";
 
 /** Times of each part, in ms. */
 export interface BlindWork {
@@ -27,12 +28,7 @@ export async function blindWork(
   const started = performance.now();
   const copy = await copyTree(source, target, { from: root, to: root, snapshot });
   const copied = performance.now();
-  const diff = await diffTrees(source, target, {
-    from: root,
-    to: root,
-    sourceStamps: copy.sourceStamps,
-    recordStamps: true,
-  });
+  const diff = await verifyCopy(source, target, copy, { to: root });
   if (!diff.identical || !diff.unchanged?.unchanged || !diff.stamps) {
     throw new Error(
       `the copy differs or the source changed: ${JSON.stringify(diff.differences.slice(0, 5))}`,
