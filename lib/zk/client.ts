@@ -7,7 +7,7 @@
  */
 import { createConnection, type Socket } from "node:net";
 import { JuteReader, type JuteWriter } from "./jute.ts";
-import { RequestPipeline } from "./pipeline.ts";
+import { type Request, RequestPipeline } from "./pipeline.ts";
 import { Code, Op, Xid, ZkError } from "./protocol.ts";
 import {
   connectFrame,
@@ -16,6 +16,9 @@ import {
   writeAuthFrame,
   writePingFrame,
 } from "./wire.ts";
+
+/** How often the connection's liveness is checked and pings are sent. */
+const tickMs = 200;
 
 /** A server of the ensemble. */
 export interface ServerAddress {
@@ -67,6 +70,7 @@ export class ZkClient {
   private readonly frames = new FrameSplitter();
   private serverIndex = Math.floor(Math.random() * 1000);
   private attempts = 0;
+  private lastTick = performance.now();
   private lastError = "";
   private attemptTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly ticker: ReturnType<typeof setInterval>;
@@ -79,7 +83,7 @@ export class ZkClient {
       options.maxInFlight ?? 250,
       options.maxRequestBytes ?? 1_048_575,
     );
-    this.ticker = setInterval(() => this.tick(), 200);
+    this.ticker = setInterval(() => this.tick(), tickMs);
     this.ticker.unref?.();
     this.connectNext();
   }
@@ -138,10 +142,22 @@ export class ZkClient {
     encode: (w: JuteWriter) => void,
     decode: (r: JuteReader) => T,
   ): Promise<T> {
-    if (this.finished) return Promise.reject(this.terminalError());
-    const reply = this.requests.enqueue(op, path, encode, decode);
+    return new Promise((resolve, reject) =>
+      this.send({ op, path, encode, decode }, resolve, reject),
+    );
+  }
+
+  /**
+   * {@link call} with a promise's settlers instead of a new promise: a caller that wraps the
+   * reply in its own promise (the pool, retrying) saves one promise per request.
+   */
+  send<T>(request: Request<T>, resolve: (value: T) => void, reject: (error: Error) => void): void {
+    if (this.finished) {
+      reject(this.terminalError());
+      return;
+    }
+    this.requests.enqueue(request, resolve, reject);
     if (this.state === "connected" && this.socket) this.requests.pump(this.socket);
-    return reply;
   }
 
   /** Closes the session (the server drops its ephemerals) and the socket. */
@@ -172,11 +188,6 @@ export class ZkClient {
     const socket = createConnection({ host: address.host, port: address.port });
     this.socket = socket;
     socket.setNoDelay(true);
-    const attemptMs = Math.max(1000, Math.floor(this.timeoutMs / servers.length / 2));
-    this.attemptTimer = setTimeout(() => {
-      this.lastError = `${this.server} did not complete the handshake within ${attemptMs} ms`;
-      socket.destroy();
-    }, attemptMs);
     socket.on("connect", () => {
       const handle = { lastZxid: this.lastZxid, timeoutMs: this.timeoutMs };
       socket.write(connectFrame({ ...handle, sessionId: this.sessionId, password: this.password }));
@@ -186,6 +197,11 @@ export class ZkClient {
       this.lastError = `${this.server}: ${error.message}`;
     });
     socket.on("close", () => this.onClose(socket));
+    const attemptMs = Math.max(1000, Math.floor(this.timeoutMs / servers.length / 2));
+    this.attemptTimer = setTimeout(() => {
+      this.lastError = `${this.server} did not complete the handshake within ${attemptMs} ms`;
+      socket.destroy();
+    }, attemptMs);
   }
 
   private onClose(socket: Socket): void {
@@ -236,9 +252,13 @@ export class ZkClient {
 
   private tick(): void {
     const now = performance.now();
+    // A late tick means this process did not run (a long task, a starved CPU): replies may be
+    // waiting unread in the socket, so silence is judged only on a tick that came on time.
+    const onTime = now - this.lastTick < 2 * tickMs;
+    this.lastTick = now;
     if (this.state !== "connected" || !this.socket) {
       this.checkExpiry();
-    } else if (now - this.lastHeard > (this.timeoutMs * 2) / 3) {
+    } else if (onTime && now - this.lastHeard > (this.timeoutMs * 2) / 3) {
       this.lastError = `${this.server} sent nothing for ${Math.round(now - this.lastHeard)} ms`;
       this.socket.destroy();
     } else if (now - this.requests.lastSent >= this.timeoutMs / 3) {

@@ -79,9 +79,13 @@ export class JuteWriter {
     // allocUnsafe + copy is a memcpy; Buffer.from(view) is several times slower in Bun.
     const out = Buffer.allocUnsafe(this.pos);
     this.buf.copy(out, 0, 0, this.pos);
+    this.clear();
+    return out;
+  }
+
+  private clear(): void {
     this.pos = 0;
     if (this.buf.length > 4 * 1024 * 1024) this.buf = Buffer.allocUnsafe(64 * 1024);
-    return out;
   }
 
   int(value: number): void {
@@ -137,6 +141,42 @@ export class JuteWriter {
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+  }
+}
+
+/**
+ * Decoded ACL lists by their encoded bytes. Nearly every node of a tree carries the same list,
+ * so the last match is checked first, byte by byte, before building a key string.
+ */
+export class AclCache {
+  private readonly byKey = new Map<string, Acl[]>();
+  private lastBytes: Buffer = Buffer.alloc(0);
+  private lastList: Acl[] = [];
+
+  /** The list encoded in `buf[start, end)`, if seen before. */
+  find(buf: Buffer, start: number, end: number): Acl[] | undefined {
+    const last = this.lastBytes;
+    if (last.length === end - start) {
+      let i = 0;
+      while (i < last.length && last[i] === buf[start + i]) i++;
+      if (i === last.length) return this.lastList;
+    }
+    const known = this.byKey.get(buf.toString("latin1", start, end));
+    if (known) this.remember(buf, start, end, known);
+    return known;
+  }
+
+  /** Records a list decoded from `buf[start, end)`. */
+  add(buf: Buffer, start: number, end: number, list: Acl[]): void {
+    // A tree with unbounded distinct ACLs must not grow this without limit.
+    if (this.byKey.size > 10_000) this.byKey.clear();
+    this.byKey.set(buf.toString("latin1", start, end), list);
+    this.remember(buf, start, end, list);
+  }
+
+  private remember(buf: Buffer, start: number, end: number, list: Acl[]): void {
+    this.lastBytes = Buffer.from(buf.subarray(start, end));
+    this.lastList = list;
   }
 }
 
@@ -231,7 +271,7 @@ export class JuteReader {
    * An ACL list, shared with every earlier identical list seen through `cache` (a tree holds
    * few distinct ACLs; sharing them saves an array and its strings per node). Treat as frozen.
    */
-  sharedAcls(cache: Map<string, Acl[]>): Acl[] {
+  sharedAcls(cache: AclCache): Acl[] {
     const start = this.pos;
     const count = this.int();
     for (let i = 0; i < count; i++) {
@@ -239,14 +279,12 @@ export class JuteReader {
       for (let j = 0; j < 2; j++) this.pos += 4 + Math.max(0, this.int());
     }
     this.need(0);
-    const key = this.buf.toString("latin1", start, this.pos);
-    const known = cache.get(key);
-    if (known) return known;
     const end = this.pos;
+    const known = cache.find(this.buf, start, end);
+    if (known) return known;
     this.pos = start;
     const list = this.acls();
-    this.pos = end;
-    cache.set(key, list);
+    cache.add(this.buf, start, end, list);
     return list;
   }
 

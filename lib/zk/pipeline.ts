@@ -8,20 +8,25 @@ import { type JuteReader, JuteWriter } from "./jute.ts";
 import { Code, ZkError } from "./protocol.ts";
 import { Fifo } from "./wire.ts";
 
-/** A request waiting for its reply. */
-interface Pending {
+/** A request: opcode, path (for errors), body and reply decoder. */
+export interface Request<T> {
   op: number;
   path: string | undefined;
-  xid: number;
   encode: (w: JuteWriter) => void;
-  decode: (r: JuteReader) => unknown;
+  decode: (r: JuteReader) => T;
+}
+
+/** A request waiting for its reply. */
+interface Pending {
+  request: Request<unknown>;
+  xid: number;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
 }
 
-/** Where a pipeline sends its bytes. */
+/** Where a pipeline sends its bytes (it may keep them). */
 export interface Sink {
-  write(bytes: Buffer): unknown;
+  write(bytes: Uint8Array): unknown;
 }
 
 /**
@@ -44,16 +49,16 @@ export class RequestPipeline {
     private readonly maxRequestBytes: number,
   ) {}
 
-  /** Queues a request; it is sent by the next `pump` while connected. */
+  /**
+   * Queues a request; it is sent by the next `pump` while connected. `resolve` and `reject` are
+   * a promise's settlers (they must not throw, and may be called from inside `pump`).
+   */
   enqueue<T>(
-    op: number,
-    path: string | undefined,
-    encode: (w: JuteWriter) => void,
-    decode: (r: JuteReader) => T,
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.push({ op, path, xid: 0, encode, decode, resolve, reject } as Pending);
-    });
+    request: Request<T>,
+    resolve: (value: T) => void,
+    reject: (error: Error) => void,
+  ): void {
+    this.waiting.push({ request, xid: 0, resolve, reject } as Pending);
   }
 
   /** Sends future writes to `sink` (a new connection). */
@@ -71,14 +76,18 @@ export class RequestPipeline {
       p.xid = this.xid++;
       w.beginFrame();
       w.int(p.xid);
-      w.int(p.op);
-      p.encode(w);
+      w.int(p.request.op);
+      p.request.encode(w);
       const size = w.endFrame();
       if (size > this.maxRequestBytes) {
         w.truncate(start);
         const limit = `${this.maxRequestBytes}-byte limit (jute.maxbuffer)`;
         p.reject(
-          new ZkError(Code.badArguments, p.path, `request of ${size} bytes exceeds the ${limit}`),
+          new ZkError(
+            Code.badArguments,
+            p.request.path,
+            `request of ${size} bytes exceeds the ${limit}`,
+          ),
         );
         continue;
       }
@@ -107,14 +116,14 @@ export class RequestPipeline {
     if (!p || p.xid !== xid) return false;
     this.sent.shift();
     if (err !== 0) {
-      p.reject(new ZkError(err, p.path));
+      p.reject(new ZkError(err, p.request.path));
       return true;
     }
     try {
-      p.resolve(p.decode(r));
+      p.resolve(p.request.decode(r));
     } catch (error) {
       const detail = error instanceof Error ? error.message : "";
-      p.reject(new ZkError(Code.marshallingError, p.path, detail));
+      p.reject(new ZkError(Code.marshallingError, p.request.path, detail));
     }
     return true;
   }
@@ -129,7 +138,8 @@ export class RequestPipeline {
     this.sink = null;
     this.writer.truncate(0);
     for (const p of this.sent.drain()) {
-      p.reject(p.path ? new ZkError(error.code, p.path, error.message) : error);
+      const { path } = p.request;
+      p.reject(path ? new ZkError(error.code, path, error.message) : error);
     }
   }
 

@@ -7,7 +7,7 @@
  */
 import { ActionFailed } from "../errors.ts";
 import { joinPath } from "./address.ts";
-import { type Acl, JuteReader, type JuteWriter, type Stat } from "./jute.ts";
+import { type Acl, AclCache, JuteReader, type JuteWriter, type Stat } from "./jute.ts";
 import { collectGarbage } from "./memory.ts";
 import { type NodeType, nodeTypeOf, ttlOf, type ZNode } from "./node-type.ts";
 import { Code, hasCode, Op, readChildren, writePathNoWatch, ZkError } from "./protocol.ts";
@@ -108,8 +108,12 @@ interface Waiting {
   acl: Acl[];
   /** The stat from getACL; null for a stat-only read (it comes with the data). */
   stat: Stat | null;
+  /** Reply bytes expected (sizes the batch). */
+  bytes: number;
   wantData: boolean;
   wantChildren: boolean;
+  /** False for a stat-only read: the data is read for its stat and dropped. */
+  keepData: boolean;
 }
 
 /** Reply bytes expected for a node read blind (stat-only walk): Pegasus nodes are ≈ 400 B. */
@@ -277,7 +281,7 @@ async function walk(
             continue;
           }
           const stat = (read?.stat ?? item.stat) as Stat;
-          const node = made(item.path, stat, item.acl, item.stat && read ? read.data : empty);
+          const node = made(item.path, stat, item.acl, item.keepData && read ? read.data : empty);
           complete(node, kids ? (kids as { children: string[] }).children : []);
         }
         if (batch.length > 0) flush();
@@ -287,9 +291,7 @@ async function walk(
 
   const enqueueBatched = (item: Waiting) => {
     const ops = (item.wantData ? 1 : 0) + (item.wantChildren ? 1 : 0);
-    const bytes = item.stat
-      ? item.stat.dataLength + 64 * (item.wantChildren ? item.stat.numChildren : 0)
-      : blindNodeBytes;
+    const bytes = item.bytes;
     if (batchCount + ops > batchOps || (batchSize + bytes > batchBytes && batch.length > 0))
       flush();
     batch.push(item);
@@ -309,7 +311,15 @@ async function walk(
     const handle = (error: unknown) =>
       hasCode(error, Code.noNode) ? gone(path) : abort(readFailure(session, error));
     if (mode === "batchedStats") {
-      enqueueBatched({ path, acl: [], stat: null, wantData: true, wantChildren: true });
+      enqueueBatched({
+        path,
+        acl: [],
+        stat: null,
+        bytes: blindNodeBytes,
+        wantData: true,
+        wantChildren: true,
+        keepData: false,
+      });
       return;
     }
     if (mode === "stats") {
@@ -325,25 +335,40 @@ async function walk(
       return;
     }
     session
-      .readAny({ op: Op.getACL, path, encode: (w) => w.string(path), decode: readSharedAcl })
-      .then(async ({ acl, stat }) => {
+      .readAny({ op: Op.getACL, path, encode: (w) => w.string(path), decode: readAclReply })
+      .then(({ acl, stat, dataLength, numChildren }) => {
         checkAclReadable(path, acl);
-        const wantData = stat.dataLength > 0;
-        const wantChildren = stat.numChildren > 0;
+        const wantData = dataLength > 0;
+        const wantChildren = numChildren > 0;
         if (!wantData && !wantChildren) return complete(made(path, stat, acl, empty), []);
-        if (mode === "batched") return enqueueBatched({ path, acl, stat, wantData, wantChildren });
-        const [data, kids] = await Promise.all([
-          wantData ? session.get(path) : null,
-          wantChildren ? session.children(path) : null,
-        ]);
-        if ((wantData && !data) || (wantChildren && !kids)) return gone(path);
-        if (data && aclMoved(stat, data.stat)) {
-          active--;
-          return start(path);
+        if (mode === "batched") {
+          const bytes = dataLength + 64 * numChildren;
+          const item = { path, acl, stat, bytes, wantData, wantChildren, keepData: true };
+          return enqueueBatched(item);
         }
-        complete(made(path, data?.stat ?? stat, acl, data?.data ?? empty), kids?.children ?? []);
+        return readOneByOne(path, acl, stat, wantData, wantChildren);
       })
       .catch(handle);
+  };
+
+  /** Data and children of one node in their own requests (servers before 3.6: no multiRead). */
+  const readOneByOne = async (
+    path: string,
+    acl: Acl[],
+    stat: Stat,
+    wantData: boolean,
+    wantChildren: boolean,
+  ) => {
+    const [data, kids] = await Promise.all([
+      wantData ? session.get(path) : null,
+      wantChildren ? session.children(path) : null,
+    ]);
+    if ((wantData && !data) || (wantChildren && !kids)) return gone(path);
+    if (data && aclMoved(stat, data.stat)) {
+      active--;
+      return start(path);
+    }
+    complete(made(path, data?.stat ?? stat, acl, data?.data ?? empty), kids?.children ?? []);
   };
 
   pump();
@@ -381,11 +406,20 @@ function aclMoved(aclStat: Stat, dataStat: Stat): boolean {
 }
 
 /** One cache per process: ACL lists are immutable once decoded. */
-const aclCache = new Map<string, Acl[]>();
+const aclCache = new AclCache();
 
-function readSharedAcl(r: JuteReader): { acl: Acl[]; stat: Stat } {
-  if (aclCache.size > 10_000) aclCache.clear();
-  return { acl: r.sharedAcls(aclCache), stat: r.stat() };
+/** A getACL reply (its stat is compared with the data's: see {@link aclMoved}). */
+interface AclReply {
+  acl: Acl[];
+  stat: Stat;
+  dataLength: number;
+  numChildren: number;
+}
+
+function readAclReply(r: JuteReader): AclReply {
+  const acl = r.sharedAcls(aclCache);
+  const stat = r.stat();
+  return { acl, stat, dataLength: stat.dataLength, numChildren: stat.numChildren };
 }
 
 const empty = Buffer.alloc(0);
@@ -410,11 +444,19 @@ function encodeReads(w: JuteWriter, items: Waiting[]): void {
   w.int(-1);
 }
 
-/** Decodes a multiRead reply; node data are views into one copy of the reply (one allocation). */
+/**
+ * Decodes a multiRead reply; node data are views into the reply. A reply that fills most of its
+ * receive buffer (a large one, joined from several chunks) is used in place; one that shares a
+ * chunk with other replies is copied once, so that the data kept do not pin the whole chunk.
+ */
 function decodeReads(reply: JuteReader): ReadResult[] {
-  const copy = Buffer.allocUnsafe(reply.end - reply.pos);
-  reply.buf.copy(copy, 0, reply.pos, reply.end);
-  const r = new JuteReader(copy);
+  const size = reply.end - reply.pos;
+  let r = reply;
+  if (size * 2 < reply.buf.buffer.byteLength) {
+    const copy = Buffer.allocUnsafe(size);
+    reply.buf.copy(copy, 0, reply.pos, reply.end);
+    r = new JuteReader(copy);
+  }
   const results: ReadResult[] = [];
   for (;;) {
     const type = r.int();
