@@ -108,12 +108,8 @@ interface Waiting {
   acl: Acl[];
   /** The stat from getACL; null for a stat-only read (it comes with the data). */
   stat: Stat | null;
-  /** Reply bytes expected (sizes the batch). */
-  bytes: number;
   wantData: boolean;
   wantChildren: boolean;
-  /** False for a stat-only read: the data is read for its stat and dropped. */
-  keepData: boolean;
 }
 
 /** Reply bytes expected for a node read blind (stat-only walk): Pegasus nodes are ≈ 400 B. */
@@ -281,7 +277,8 @@ async function walk(
             continue;
           }
           const stat = (read?.stat ?? item.stat) as Stat;
-          const node = made(item.path, stat, item.acl, item.keepData && read ? read.data : empty);
+          // A stat-only read (no stat from getACL) reads the data for its stat and drops it.
+          const node = made(item.path, stat, item.acl, item.stat && read ? read.data : empty);
           complete(node, kids ? (kids as { children: string[] }).children : []);
         }
         if (batch.length > 0) flush();
@@ -291,7 +288,9 @@ async function walk(
 
   const enqueueBatched = (item: Waiting) => {
     const ops = (item.wantData ? 1 : 0) + (item.wantChildren ? 1 : 0);
-    const bytes = item.bytes;
+    const bytes = item.stat
+      ? item.stat.dataLength + 64 * (item.wantChildren ? item.stat.numChildren : 0)
+      : blindNodeBytes;
     if (batchCount + ops > batchOps || (batchSize + bytes > batchBytes && batch.length > 0))
       flush();
     batch.push(item);
@@ -311,15 +310,7 @@ async function walk(
     const handle = (error: unknown) =>
       hasCode(error, Code.noNode) ? gone(path) : abort(readFailure(session, error));
     if (mode === "batchedStats") {
-      enqueueBatched({
-        path,
-        acl: [],
-        stat: null,
-        bytes: blindNodeBytes,
-        wantData: true,
-        wantChildren: true,
-        keepData: false,
-      });
+      enqueueBatched({ path, acl: [], stat: null, wantData: true, wantChildren: true });
       return;
     }
     if (mode === "stats") {
@@ -335,17 +326,13 @@ async function walk(
       return;
     }
     session
-      .readAny({ op: Op.getACL, path, encode: (w) => w.string(path), decode: readAclReply })
-      .then(({ acl, stat, dataLength, numChildren }) => {
+      .readAny({ op: Op.getACL, path, encode: (w) => w.string(path), decode: readSharedAcl })
+      .then(({ acl, stat }) => {
         checkAclReadable(path, acl);
-        const wantData = dataLength > 0;
-        const wantChildren = numChildren > 0;
+        const wantData = stat.dataLength > 0;
+        const wantChildren = stat.numChildren > 0;
         if (!wantData && !wantChildren) return complete(made(path, stat, acl, empty), []);
-        if (mode === "batched") {
-          const bytes = dataLength + 64 * numChildren;
-          const item = { path, acl, stat, bytes, wantData, wantChildren, keepData: true };
-          return enqueueBatched(item);
-        }
+        if (mode === "batched") return enqueueBatched({ path, acl, stat, wantData, wantChildren });
         return readOneByOne(path, acl, stat, wantData, wantChildren);
       })
       .catch(handle);
@@ -408,18 +395,9 @@ function aclMoved(aclStat: Stat, dataStat: Stat): boolean {
 /** One cache per process: ACL lists are immutable once decoded. */
 const aclCache = new AclCache();
 
-/** A getACL reply (its stat is compared with the data's: see {@link aclMoved}). */
-interface AclReply {
-  acl: Acl[];
-  stat: Stat;
-  dataLength: number;
-  numChildren: number;
-}
-
-function readAclReply(r: JuteReader): AclReply {
-  const acl = r.sharedAcls(aclCache);
-  const stat = r.stat();
-  return { acl, stat, dataLength: stat.dataLength, numChildren: stat.numChildren };
+/** A getACL reply; its stat is compared with the data's (see {@link aclMoved}). */
+function readSharedAcl(r: JuteReader): { acl: Acl[]; stat: Stat } {
+  return { acl: r.sharedAcls(aclCache), stat: r.stat() };
 }
 
 const empty = Buffer.alloc(0);
