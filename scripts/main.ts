@@ -115,10 +115,10 @@ program
 
 program
   .command("step")
-  .summary("run one runbook step, e.g. copy/03-copy-tree")
+  .summary("run one runbook step, e.g. copy/04-copy-tree")
   .argument(
     "<id>",
-    "the step id (copy/01-stop-followers … copy/07-clean-old-zk, recover/01-identify-and-back-up … recover/11-clean-old-zk)",
+    "the step id (copy/01-stop-followers … copy/08-clean-old-zk, recover/01-identify-and-back-up … recover/11-clean-old-zk)",
   )
   .addOption(inventoryOption())
   .option("--dry-run", "print what the step would do; change nothing")

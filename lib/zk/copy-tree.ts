@@ -8,6 +8,7 @@
 import { PreconditionFailed, UsageError } from "../errors.ts";
 import { parentOf } from "./address.ts";
 import { ContentDigests } from "./content-digests.ts";
+import { KnownAcls } from "./known-acls.ts";
 import type { TargetState } from "./plan.ts";
 import type { ZkSession } from "./session.ts";
 import { SnapshotWriter } from "./snapshot-file.ts";
@@ -33,8 +34,14 @@ export interface CopyOptions {
   writer?: WriterOptions;
   /** Also stream every node read to this snapshot file (the backup before a copy): one read. */
   snapshot?: string;
-  /** Keep the source's stamps and digests (`sourceStamps`, `sourceDigests`; empty when false). @default true */
+  /** Keep the source's stamps, digests and ACLs (`sourceStamps`, `sourceDigests`, `sourceAcls`; empty when false). @default true */
   keepStamps?: boolean;
+  /**
+   * ACLs read earlier on either side (a copy's `sourceAcls`, a verification's `targetAcls`):
+   * nodes whose stat pins a known ACL are read without a getACL. Ignored unless they were read
+   * on the same ensemble and root.
+   */
+  knownAcls?: { source?: KnownAcls; target?: KnownAcls };
 }
 
 /** What a copy (or restore) did; under dry-run, what it would do. */
@@ -52,6 +59,8 @@ export interface CopyResult extends SinkResult {
   sourceStamps: TreeStamps;
   /** Digests of the source's content as read, by `sourceStamps` row: pass to `verifyCopy`. */
   sourceDigests: ContentDigests;
+  /** The source's ACLs as read, by `sourceStamps` row: pass to a later copy as `knownAcls.source`. */
+  sourceAcls: KnownAcls;
   /** The snapshot written from the same read, when asked for. */
   snapshot: { file: string; sha256: string; fileBytes: number } | null;
 }
@@ -85,6 +94,7 @@ export async function copyTree(
   const total = below === null ? null : below + 1;
   const stamps = new TreeStamps(from);
   const digests = new ContentDigests();
+  const acls = new KnownAcls(stamps, source.address.connect);
   const keepStamps = options.keepStamps ?? true;
   const sink = new TreeSink(target, from, to, state, { ...options, total });
   const snapshot = options.snapshot
@@ -97,11 +107,14 @@ export async function copyTree(
       from,
       (node) => {
         const row = keepStamps ? addStamp(stamps, node) : -1;
-        if (row !== -1) digests.record(row, node);
+        if (row !== -1) {
+          digests.record(row, node);
+          acls.record(row, node.acl);
+        }
         snapshot?.add(node);
         sink.add(node);
       },
-      { total, backpressure: sink },
+      { total, backpressure: sink, knownAcls: options.knownAcls?.source?.usableFor(source, from) },
     );
   } catch (error) {
     snapshot?.abandon();
@@ -118,6 +131,7 @@ export async function copyTree(
     durationMs: Math.round(performance.now() - started),
     sourceStamps: stamps,
     sourceDigests: digests,
+    sourceAcls: acls,
     snapshot:
       saved && options.snapshot
         ? { file: options.snapshot, sha256: saved.sha256, fileBytes: saved.fileBytes }
@@ -156,7 +170,8 @@ export async function inspectTarget(
       },
     );
   }
-  return { ...state, nodes: await TargetIndex.read(target, to) };
+  const known = options.knownAcls?.target?.usableFor(target, to);
+  return { ...state, nodes: await TargetIndex.read(target, to, known) };
 }
 
 async function missingAncestors(target: ZkSession, to: string): Promise<string[]> {

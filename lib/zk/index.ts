@@ -55,6 +55,7 @@ export {
 } from "./copy-tree.ts";
 export { type Difference, type DiffOptions, type DiffResult, diffTrees } from "./diff-trees.ts";
 export { type Acl, openAcl, Perms, type Stat } from "./jute.ts";
+export { KnownAcls } from "./known-acls.ts";
 export {
   type EphemeralNode,
   formatAcl,
@@ -85,6 +86,6 @@ export {
   TreeStamps,
   type UnchangedResult,
 } from "./stamps.ts";
-export { type CopyRead, verifyCopy } from "./verify-copy.ts";
+export { type CopyRead, type VerifyOptions, type VerifyResult, verifyCopy } from "./verify-copy.ts";
 export { type StatNode, walkContent, walkStats } from "./walk.ts";
 export { TreeWriter, WriteConflict, type WriterOptions, type WriteSummary } from "./writer.ts";

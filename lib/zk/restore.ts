@@ -13,7 +13,7 @@ import { TreeSink } from "./tree-sink.ts";
 /** What a restore did (a copy result whose source is the file). */
 export type RestoreResult = Omit<
   CopyResult,
-  "sourceStamps" | "sourceDigests" | "vanished" | "snapshot"
+  "sourceStamps" | "sourceDigests" | "sourceAcls" | "vanished" | "snapshot"
 >;
 
 /**

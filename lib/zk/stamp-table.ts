@@ -106,6 +106,11 @@ export class TreeStamps {
     return null;
   }
 
+  /** True when the node at `row` has this czxid and aversion: the same incarnation and ACL version. */
+  pins(row: number, czxid: bigint, aversion: number): boolean {
+    return this.czxid[row] === czxid && this.aversion[row] === aversion;
+  }
+
   /** The absolute path at a row. */
   pathAt(row: number): string {
     const rel = this.relativeAt(row);

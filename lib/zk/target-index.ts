@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Acl, Stat } from "./jute.ts";
+import type { KnownAcls } from "./known-acls.ts";
 import type { ZNode } from "./node-type.ts";
 import type { ZkSession } from "./session.ts";
 import { walkContent } from "./walk.ts";
@@ -25,10 +26,10 @@ export interface IndexedNode {
 export class TargetIndex {
   private readonly nodes = new Map<string, IndexedNode>();
 
-  /** Reads the subtree at `root` (data hashed, not kept). */
-  static async read(session: ZkSession, root: string): Promise<TargetIndex> {
+  /** Reads the subtree at `root` (data hashed, not kept), without a getACL where `knownAcls` pin one. */
+  static async read(session: ZkSession, root: string, knownAcls?: KnownAcls): Promise<TargetIndex> {
     const index = new TargetIndex();
-    await walkContent(session, root, (node) => index.add(node));
+    await walkContent(session, root, (node) => index.add(node), { knownAcls });
     return index;
   }
 

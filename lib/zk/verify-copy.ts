@@ -20,6 +20,7 @@ import { rebase } from "./address.ts";
 import { describeContent } from "./content-digests.ts";
 import type { CopyResult } from "./copy-tree.ts";
 import type { DiffResult } from "./diff-trees.ts";
+import { KnownAcls } from "./known-acls.ts";
 import type { Difference } from "./node-pairs.ts";
 import { describeEphemeral, type EphemeralNode } from "./node-type.ts";
 import type { ZkSession } from "./session.ts";
@@ -28,6 +29,20 @@ import { walkContent } from "./walk.ts";
 
 /** What {@link verifyCopy} needs of a copy: its read of the source. */
 export type CopyRead = Pick<CopyResult, "sourceStamps" | "sourceDigests" | "skippedEphemerals">;
+
+/** Options of {@link verifyCopy}. */
+export interface VerifyOptions {
+  /** Target root. @default the target session's address path */
+  to?: string;
+  /** The target's ACLs from an earlier verification (`targetAcls`): read without a getACL where they still hold. */
+  knownAcls?: KnownAcls;
+}
+
+/** The result of {@link verifyCopy}: a diff's, and the target's ACLs as read. */
+export interface VerifyResult extends DiffResult {
+  /** The target's ACLs as read: pass to a later copy or verification of the same target. */
+  targetAcls: KnownAcls;
+}
 
 /**
  * Compares the target at `to` with the source as `copy` read it, and proves the source unchanged
@@ -42,8 +57,8 @@ export async function verifyCopy(
   source: ZkSession,
   target: ZkSession,
   copy: CopyRead,
-  options: { to?: string } = {},
-): Promise<DiffResult> {
+  options: VerifyOptions = {},
+): Promise<VerifyResult> {
   const started = performance.now();
   const stamps = copy.sourceStamps;
   const from = stamps.root;
@@ -52,6 +67,7 @@ export async function verifyCopy(
   const differences: Difference[] = [];
   const targetEphemerals: EphemeralNode[] = [];
   const recorded = new TreeStamps(to);
+  const targetAcls = new KnownAcls(recorded, target.address.connect);
   let targetNodes = 0;
   const stop = new AbortController();
   const failFast = <T>(work: Promise<T>) =>
@@ -70,7 +86,7 @@ export async function verifyCopy(
             return;
           }
           targetNodes++;
-          addStamp(recorded, node);
+          targetAcls.record(addStamp(recorded, node), node.acl);
           const path = rebase(node.path, to, "/");
           const row = stamps.rowOf(rebase(node.path, to, from));
           if (row === -1) {
@@ -80,7 +96,11 @@ export async function verifyCopy(
           seen[row] = 1;
           copy.sourceDigests.compare(row, node, path, differences);
         },
-        { total: below === null ? null : below + 1, signal: stop.signal },
+        {
+          total: below === null ? null : below + 1,
+          signal: stop.signal,
+          knownAcls: options.knownAcls?.usableFor(target, to),
+        },
       ),
     ),
   );
@@ -104,6 +124,7 @@ export async function verifyCopy(
     skippedEphemerals: { source: copy.skippedEphemerals, target: targetEphemerals },
     unchanged,
     stamps: { source: stamps, target: recorded },
+    targetAcls,
     durationMs: Math.round(performance.now() - started),
   };
 }

@@ -8,6 +8,7 @@
 import { ActionFailed } from "../errors.ts";
 import { joinPath } from "./address.ts";
 import { type Acl, AclCache, JuteReader, type JuteWriter, type Stat } from "./jute.ts";
+import type { KnownAcls } from "./known-acls.ts";
 import { collectGarbage } from "./memory.ts";
 import { type NodeType, nodeTypeOf, ttlOf, type ZNode } from "./node-type.ts";
 import { Code, hasCode, Op, readChildren, writePathNoWatch, ZkError } from "./protocol.ts";
@@ -42,6 +43,12 @@ export interface WalkOptions {
   backpressure?: Backpressure;
   /** Stops the walk (it rejects with the signal's reason), e.g. when a parallel walk failed. */
   signal?: AbortSignal;
+  /**
+   * ACLs read earlier (content walks on ZooKeeper 3.6+): each node is read by multiRead alone
+   * and its getACL is sent only when its stat does not pin a known ACL (new, re-created, or
+   * setACL since).
+   */
+  knownAcls?: KnownAcls;
 }
 
 /** Lets a slow consumer hold a walk back. */
@@ -76,7 +83,8 @@ export async function walkContent(
   options: WalkOptions = {},
 ): Promise<WalkSummary> {
   const batched = await session.supportsMultiRead();
-  return walk(session, root, options, onNode, batched ? "batched" : "content");
+  const mode = !batched ? "content" : options.knownAcls ? "batchedKnown" : "batched";
+  return walk(session, root, options, onNode, mode);
 }
 
 /**
@@ -101,12 +109,12 @@ export async function walkStats(
   );
 }
 
-type Mode = "stats" | "batchedStats" | "content" | "batched";
+type Mode = "stats" | "batchedStats" | "content" | "batched" | "batchedKnown";
 
 interface Waiting {
   path: string;
   acl: Acl[];
-  /** The stat from getACL; null for a stat-only read (it comes with the data). */
+  /** The stat from getACL; null when read blind, stat-only or with the ACL maybe known. */
   stat: Stat | null;
   wantData: boolean;
   wantChildren: boolean;
@@ -235,6 +243,24 @@ async function walk(
     pump();
   };
 
+  /** A node read by multiRead alone: its ACL known from an earlier read, or asked for now. */
+  const completeKnown = (path: string, read: { data: Buffer; stat: Stat }, children: string[]) => {
+    const known = options.knownAcls?.aclOf(path, read.stat);
+    if (known) return complete(made(path, read.stat, known, read.data), children);
+    session
+      .readAny({ op: Op.getACL, path, encode: (w) => w.string(path), decode: readSharedAcl })
+      .then(({ acl, stat }) => {
+        checkAclReadable(path, acl);
+        if (!aclMoved(stat, read.stat))
+          return complete(made(path, read.stat, acl, read.data), children);
+        active--;
+        start(path);
+      })
+      .catch((error) =>
+        hasCode(error, Code.noNode) ? gone(path) : abort(readFailure(session, error)),
+      );
+  };
+
   const made = (path: string, stat: Stat, acl: Acl[], data: Buffer): ZNode => {
     const type = nodeTypeOf(stat.ephemeralOwner);
     const node: ZNode = { path, data, acl, stat, type };
@@ -277,9 +303,14 @@ async function walk(
             continue;
           }
           const stat = (read?.stat ?? item.stat) as Stat;
+          const children = kids ? (kids as { children: string[] }).children : [];
+          if (mode === "batchedKnown" && read) {
+            completeKnown(item.path, read, children);
+            continue;
+          }
           // A stat-only read (no stat from getACL) reads the data for its stat and drops it.
           const node = made(item.path, stat, item.acl, item.stat && read ? read.data : empty);
-          complete(node, kids ? (kids as { children: string[] }).children : []);
+          complete(node, children);
         }
         if (batch.length > 0) flush();
       })
@@ -309,7 +340,7 @@ async function walk(
     active++;
     const handle = (error: unknown) =>
       hasCode(error, Code.noNode) ? gone(path) : abort(readFailure(session, error));
-    if (mode === "batchedStats") {
+    if (mode === "batchedStats" || mode === "batchedKnown") {
       enqueueBatched({ path, acl: [], stat: null, wantData: true, wantChildren: true });
       return;
     }

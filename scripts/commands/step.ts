@@ -19,14 +19,14 @@ export interface StepOptions {
   skipLostPartitions?: boolean;
 }
 
-/** Runs the step named `id` (e.g. `copy/03-copy-tree`; the method is its prefix). */
+/** Runs the step named `id` (e.g. `copy/04-copy-tree`; the method is its prefix). */
 export async function step(id: string, options: StepOptions): Promise<void> {
   const method = id.split("/")[0] as string;
   if (!id.includes("/") || !methods.includes(method as Method)) {
     const copySteps = stepsOf(await runbookOf("copy")).map((s) => s.id);
     const meant = copySteps.find((s) => s.endsWith(`/${id}`) || s.startsWith(`copy/${id}-`));
     throw new UsageError(
-      `Cannot run step ${id}: a step id starts with its method, e.g. copy/03-copy-tree`,
+      `Cannot run step ${id}: a step id starts with its method, e.g. copy/04-copy-tree`,
       {
         hint: `${meant ? `Run \`step ${meant} -i FILE\`. ` : ""}Steps: ${copySteps.join(", ")}`,
       },

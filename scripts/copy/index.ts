@@ -2,16 +2,18 @@
 import type { Step } from "../../lib/step.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import stopFollowers from "./01-stop-followers.ts";
-import setBlind from "./02-set-blind.ts";
-import copyTree from "./03-copy-tree.ts";
-import switchConfig from "./04-switch-config.ts";
-import restartLeader from "./05-restart-leader.ts";
-import startFollowers from "./06-start-followers.ts";
-import cleanOldZk from "./07-clean-old-zk.ts";
+import preCopy from "./02-pre-copy.ts";
+import setBlind from "./03-set-blind.ts";
+import copyTree from "./04-copy-tree.ts";
+import switchConfig from "./05-switch-config.ts";
+import restartLeader from "./06-restart-leader.ts";
+import startFollowers from "./07-start-followers.ts";
+import cleanOldZk from "./08-clean-old-zk.ts";
 
-/** Steps 1–6: the migration itself. */
+/** Steps 1–7: the migration itself. */
 export const copySteps: Step<MigrationContext>[] = [
   stopFollowers,
+  preCopy,
   setBlind,
   copyTree,
   switchConfig,
@@ -19,7 +21,7 @@ export const copySteps: Step<MigrationContext>[] = [
   startFollowers,
 ];
 
-/** Step 7: deleting the old subtree, only on explicit request (`--clean-old`, or `step copy/07-clean-old-zk`). */
+/** Step 8: deleting the old subtree, only on explicit request (`--clean-old`, or `step copy/08-clean-old-zk`). */
 export const copyCleanUp: Step<MigrationContext> = cleanOldZk;
 
 /** Every step of the method, in order. */

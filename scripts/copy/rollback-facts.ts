@@ -12,20 +12,26 @@ import { copyWroteTarget } from "../runbook/tree-checks.ts";
 export const copyRollbackFacts: RollbackFacts = {
   steps: [
     { step: "copy/01-stop-followers", effects: ["metas-stopped"] },
-    { step: "copy/02-set-blind", effects: ["leader-blind"] },
     {
-      step: "copy/03-copy-tree",
+      step: "copy/02-pre-copy",
       effects: ["target-written"],
       // A copy refused by its preconditions wrote nothing: what is there is not ours.
       applies: (journal) => journal.fact<boolean>(copyWroteTarget) === true,
     },
-    { step: "copy/04-switch-config", effects: ["configs-edited"] },
+    { step: "copy/03-set-blind", effects: ["leader-blind"] },
+    {
+      step: "copy/04-copy-tree",
+      effects: ["target-written"],
+      // A copy refused by its preconditions wrote nothing: what is there is not ours.
+      applies: (journal) => journal.fact<boolean>(copyWroteTarget) === true,
+    },
+    { step: "copy/05-switch-config", effects: ["configs-edited"] },
     // From the moment the leader is stopped for its restart, the target tree is the newer one.
-    { step: "copy/05-restart-leader", effects: ["metas-stopped", "leader-on-target"] },
-    { step: "copy/06-start-followers", effects: ["leader-on-target"] },
-    { step: "copy/07-clean-old-zk", effects: ["leader-on-target", "source-root-removed"] },
+    { step: "copy/06-restart-leader", effects: ["metas-stopped", "leader-on-target"] },
+    { step: "copy/07-start-followers", effects: ["leader-on-target"] },
+    { step: "copy/08-clean-old-zk", effects: ["leader-on-target", "source-root-removed"] },
   ],
-  // copy/04 (switchEveryConfig) rewrites the one hosts_list line to the target ensemble.
+  // copy/05 (switchEveryConfig) rewrites the one hosts_list line to the target ensemble.
   configWrites: (ctx, meta, original) => [
     setConfigValue(
       original,

@@ -15,7 +15,7 @@ import { everyMetaLocksOnTarget, noLockNodeOnSource, sourceRootGone } from "./tr
 import { withRunbookHint } from "./zk-hints.ts";
 
 /**
- * The guarded clean-up step under a method's own id (`copy/07-clean-old-zk`,
+ * The guarded clean-up step under a method's own id (`copy/08-clean-old-zk`,
  * `recover/11-clean-old-zk`): the same checks and the same delete for both methods.
  */
 export function cleanOldZkStep(id: string): Step<MigrationContext> {

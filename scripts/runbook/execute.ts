@@ -50,7 +50,7 @@ export async function executeSteps(
 }
 
 /**
- * Entry point of a step script executed directly (`bun scripts/copy/03-copy-tree.ts -i inv.yaml`):
+ * Entry point of a step script executed directly (`bun scripts/copy/04-copy-tree.ts -i inv.yaml`):
  * the same flags and exit codes as `pegasus-zk-migrate step ID`.
  */
 export async function runAlone(step: Step<MigrationContext>, method: Method): Promise<void> {

@@ -33,7 +33,7 @@ export interface StepFacts {
   step: string;
   effects: Effect[];
   /**
-   * Whether the journal proves the step actually did it (e.g. copy/03 recorded that it began
+   * Whether the journal proves the step actually did it (e.g. copy/04 recorded that it began
    * writing the target); rollback undoes only what it can prove. @default the step started
    */
   applies?: (journal: Journal) => boolean;

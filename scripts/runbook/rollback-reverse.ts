@@ -1,7 +1,7 @@
 /**
  * The reverse migration, for a rollback after a meta led on the target ensemble: the target tree
  * then holds what the cluster wrote since the switch (ballots, tables created or dropped, envs),
- * so it is copied back the way copy/03 copied it forward — the target leader blind and its
+ * so it is copied back the way copy/04 copied it forward — the target leader blind and its
  * followers stopped, a snapshot of the old tree into the backups, a mirror copy, a node-by-node
  * diff and a proof that the target did not change meanwhile — before every meta is stopped.
  */
@@ -51,7 +51,7 @@ export const targetFrozen: MigrationCheck = {
   },
 };
 
-/** Rollback step: stop the target's followers and blind its leader, as copy/01–02 did forward. */
+/** Rollback step: stop the target's followers and blind its leader, as copy/01 and copy/03 did forward. */
 export function freezeTarget(facts: RollbackFacts): Step<MigrationContext> {
   return {
     id: "rollback/01-freeze-target",

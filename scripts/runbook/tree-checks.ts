@@ -12,6 +12,7 @@ import {
   type DiffResult,
   diffTrees,
   ephemerals,
+  type KnownAcls,
   verifyCopy,
 } from "../../lib/zk/index.ts";
 import type { MigrationContext } from "./context.ts";
@@ -19,7 +20,7 @@ import { readMetaConfig } from "./meta-configs.ts";
 
 type MigrationCheck = Check<MigrationContext>;
 
-/** Journal fact: copy/03 started writing the target, so what is there is ours to complete. */
+/** Journal fact: copy/02 or copy/04 started writing the target, so what is there is ours to complete. */
 export const copyWroteTarget = "copyWroteTarget";
 
 /** The leader lock directory (`<lock_root>/dsn.meta.server.leader`), from the metas' config. */
@@ -74,12 +75,26 @@ export const targetRootIsFree: MigrationCheck = {
     return ours
       ? {
           ok: true,
-          evidence: `${n} znodes written by an earlier attempt of copy/03-copy-tree; it completes them`,
+          evidence: `${n} znodes written by an earlier attempt of copy/04-copy-tree; it completes them`,
         }
       : {
           ok: false,
           evidence: `${n} znodes already under ${root} on ${ctx.inventory.zookeeper.target}`,
         };
+  },
+};
+
+/** The cluster root exists on the target ensemble (a copy was written there). */
+export const targetHoldsTheRoot: MigrationCheck = {
+  title: "The cluster root exists on the target ensemble",
+  observe: async (ctx) => {
+    const { root, target } = ctx.inventory.zookeeper;
+    const n = await count(await ctx.zk.target(), root);
+    return {
+      ok: n > 0,
+      evidence:
+        n > 0 ? `${n} znodes under ${root} on ${target}` : `${root} does not exist on ${target}`,
+    };
   },
 };
 
@@ -122,15 +137,19 @@ export const targetEqualsSource: MigrationCheck = {
  * Compares both trees node by node (one content read of each, in parallel); given the copy that
  * wrote the target, the target is compared with the copy's read of the source instead, and a
  * stat walk proves the source unchanged since (`verifyCopy`: the same proof, one content read
- * fewer). Identical trees are remembered in `ctx.zk.verified`.
+ * fewer; with `knownAcls` of the target, read by multiRead alone where they still hold). Identical trees are remembered in `ctx.zk.verified`.
  * @example const diff = await compareTrees(ctx, copy);
  */
-export async function compareTrees(ctx: MigrationContext, copy?: CopyRead): Promise<DiffResult> {
+export async function compareTrees(
+  ctx: MigrationContext,
+  copy?: CopyRead,
+  knownAcls?: KnownAcls,
+): Promise<DiffResult> {
   const { root } = ctx.inventory.zookeeper;
   const source = await ctx.zk.source();
   const target = await ctx.zk.target();
   const diff = copy
-    ? await verifyCopy(source, target, copy, { to: root })
+    ? await verifyCopy(source, target, copy, { to: root, knownAcls })
     : await diffTrees(source, target, { from: root, to: root, recordStamps: true });
   const unchanged = diff.unchanged?.unchanged ?? true;
   ctx.zk.verified =

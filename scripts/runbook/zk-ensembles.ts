@@ -6,6 +6,7 @@ import type { Inventory } from "../../lib/inventory.ts";
 import type { Log } from "../../lib/log.ts";
 import {
   digestFromEnv,
+  type KnownAcls,
   openSession,
   parseTreeAddress,
   type TreeStamps,
@@ -28,6 +29,8 @@ export class ZkEnsembles {
    * neither changed since (two stat walks), instead of comparing every node's content again.
    */
   verified: VerifiedTrees | null = null;
+  /** The ACLs copy/02's pre-copy read on each side (see pre-copy.ts). */
+  preCopyAcls: { source: KnownAcls; target: KnownAcls } | null = null;
 
   constructor(
     private readonly inventory: Inventory,

@@ -104,7 +104,7 @@ describe("--json", () => {
 
   test("a step script run alone with --json ends with the result event on failure", async () => {
     const run = await json(
-      "scripts/copy/04-switch-config.ts",
+      "scripts/copy/05-switch-config.ts",
       "-i",
       join(dir, "missing.yaml"),
       "--json",

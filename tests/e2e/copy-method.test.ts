@@ -22,12 +22,13 @@ const wholeRunMs = 300_000;
 
 const steps = [
   "copy/01-stop-followers",
-  "copy/02-set-blind",
-  "copy/03-copy-tree",
-  "copy/04-switch-config",
-  "copy/05-restart-leader",
-  "copy/06-start-followers",
-  "copy/07-clean-old-zk",
+  "copy/02-pre-copy",
+  "copy/03-set-blind",
+  "copy/04-copy-tree",
+  "copy/05-switch-config",
+  "copy/06-restart-leader",
+  "copy/07-start-followers",
+  "copy/08-clean-old-zk",
 ];
 
 /** `run` of the whole copy method with clean-up, unattended, NDJSON out. */
@@ -227,20 +228,21 @@ describe("one step at a time", () => {
       const script = await $({
         nothrow: true,
         quiet: true,
-      })`${process.execPath} ${join(import.meta.dir, "../../scripts/copy/02-set-blind.ts")} -i ${s.inventoryFile}`;
+      })`${process.execPath} ${join(import.meta.dir, "../../scripts/copy/03-set-blind.ts")} -i ${s.inventoryFile}`;
       expect(script.stderr).toBe("");
       expect(script.exitCode).toBe(0);
       const status = (await runTool(["status", "-i", s.inventoryFile])).stdout;
       expect(status).toMatch(/copy\/01-stop-followers +done in /);
-      expect(status).toMatch(/copy\/02-set-blind +done in /);
-      expect(status).toMatch(/copy\/03-copy-tree +not started/);
+      expect(status).toMatch(/copy\/02-pre-copy +not started/);
+      expect(status).toMatch(/copy\/03-set-blind +done in /);
+      expect(status).toMatch(/copy\/04-copy-tree +not started/);
 
       // Someone else writes under the root on the new ensemble: the copy must refuse, first attempt or not.
       await withSession(s.target, async (zk) => {
         for (const path of ["/pegasus", s.root])
           await zk.create({ path, data: new Uint8Array(), acl: openAcl, flags: 0 });
       });
-      const refused = await runTool(["step", "copy/03-copy-tree", "-i", s.inventoryFile]);
+      const refused = await runTool(["step", "copy/04-copy-tree", "-i", s.inventoryFile]);
       expect(refused.exitCode).toBe(3);
       expect(refused.stderr).toContain(
         `The target ensemble has nothing under the cluster root: 1 znodes already under ${s.root} on ${s.target}`,

@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 describe("a meta that exits at start", () => {
-  test("step copy/05-restart-leader fails at once with the meta's exit status and log tail, then succeeds once the config is fixed", async () => {
+  test("step copy/06-restart-leader fails at once with the meta's exit status and log tail, then succeeds once the config is fixed", async () => {
     sandbox = await startSandbox({ metas: 3, replicas: 5, tables: 8 });
     const s = sandbox;
     // Ten minutes each: a run that waited them out would blow the test's own timeout.
@@ -24,7 +24,13 @@ describe("a meta that exits at start", () => {
       .replace(/healthy: \S+/, "healthy: 10m");
     writeFileSync(s.inventoryFile, inventory);
     const leader = await s.waitForLeader();
-    for (const id of ["01-stop-followers", "02-set-blind", "03-copy-tree", "04-switch-config"]) {
+    for (const id of [
+      "01-stop-followers",
+      "02-pre-copy",
+      "03-set-blind",
+      "04-copy-tree",
+      "05-switch-config",
+    ]) {
       const done = await runTool(["step", `copy/${id}`, "-i", s.inventoryFile, "--yes"]);
       expect([id, done.exitCode, done.stderr]).toEqual([id, 0, ""]);
     }
@@ -33,7 +39,7 @@ describe("a meta that exits at start", () => {
 
     const failed = await runTool([
       "step",
-      "copy/05-restart-leader",
+      "copy/06-restart-leader",
       "-i",
       s.inventoryFile,
       "--yes",
@@ -50,7 +56,7 @@ describe("a meta that exits at start", () => {
     expect(result.error.hint).toContain("Raising timeouts will not help");
 
     s.setMetaConfig(leader, "meta_server", "recover_from_replica_server", "false");
-    const again = await runTool(["step", "copy/05-restart-leader", "-i", s.inventoryFile, "--yes"]);
+    const again = await runTool(["step", "copy/06-restart-leader", "-i", s.inventoryFile, "--yes"]);
     expect([again.exitCode, again.stderr]).toEqual([0, ""]);
   });
 });

@@ -7,7 +7,7 @@ import { copySteps } from "../../scripts/copy/index.ts";
 import type { Sandbox } from "../sandbox/sandbox.ts";
 import { runTool, type ToolRun, treeData } from "./tool.ts";
 
-/** The copy method's steps 1–6, as the tool runs them. */
+/** The copy method's steps 1–7, as the tool runs them. */
 export { copySteps };
 
 /** Every rollback step, as a reverse migration runs them. */

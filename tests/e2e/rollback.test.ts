@@ -36,7 +36,7 @@ describe("rollback after a copy step completed", () => {
     );
   });
 
-  for (const [index, step] of copySteps.slice(0, 4).entries()) {
+  for (const [index, step] of copySteps.slice(0, 5).entries()) {
     test(
       `after ${step.id}: every meta back on the source, configs byte-identical, healthy`,
       async () => {
@@ -50,10 +50,10 @@ describe("rollback after a copy step completed", () => {
   }
 
   test(
-    "after copy/05: plan --rollback changes nothing; a hand-edited config is refused with its diff (exit 3, nothing changed); restored, the reverse migration brings back a table created on the target",
+    "after copy/06: plan --rollback changes nothing; a hand-edited config is refused with its diff (exit 3, nothing changed); restored, the reverse migration brings back a table created on the target",
     async () => {
-      await stepsUpTo(s, 5);
-      const targetApps = await createTableOnTarget(s, "after05");
+      await stepsUpTo(s, 6);
+      const targetApps = await createTableOnTarget(s, "after06");
       const untouched = async () => ({
         source: await treeStamps(s.source, "/"),
         target: await treeStamps(s.target, "/"),
@@ -88,16 +88,16 @@ describe("rollback after a copy step completed", () => {
       writeFileSync(config, written);
       expect(Object.keys(await rollBack(s))).toEqual(reverseRollbackSteps);
       await expectRolledBack(s, configs);
-      await expectCopiedBack(s, "after05", targetApps);
+      await expectCopiedBack(s, "after06", targetApps);
     },
     caseTimeoutMs,
   );
 
   test(
-    "after copy/06, rollback killed half-way: status names it, run is refused, rollback again completes",
+    "after copy/07, rollback killed half-way: status names it, run is refused, rollback again completes",
     async () => {
-      await stepsUpTo(s, 6);
-      const targetApps = await createTableOnTarget(s, "after06");
+      await stepsUpTo(s, 7);
+      const targetApps = await createTableOnTarget(s, "after07");
       const args = ["rollback", "-i", s.inventoryFile, "--yes", "--json"];
       await killedInside(args, copyBack);
       const status = await runTool(["status", "-i", s.inventoryFile]);
@@ -109,7 +109,7 @@ describe("rollback after a copy step completed", () => {
       expect(outcomes["rollback/01-freeze-target"]).toBe("verified");
       expect(outcomes["rollback/02-copy-back"]).toBe("ran");
       await expectRolledBack(s, configs);
-      await expectCopiedBack(s, "after06", targetApps);
+      await expectCopiedBack(s, "after07", targetApps);
     },
     caseTimeoutMs,
   );

@@ -60,7 +60,7 @@ describe("questions on a terminal", () => {
     const declined = await runOnTty(args, ["y", "n"]);
     expect(declined.exitCode).toBe(3);
     expect(declined.screen).toContain(
-      "error: Stopped before copy/01-stop-followers: copy/04-switch-config not confirmed",
+      "error: Stopped before copy/01-stop-followers: copy/05-switch-config not confirmed",
     );
     expect(declined.screen).not.toContain("stop-meta");
     for (let task = 0; task < 3; task++) expect(await s.metaState(task)).not.toBeNull();
@@ -74,13 +74,13 @@ describe("questions on a terminal", () => {
     );
     expect(questions).toEqual([
       "copy/01-stop-followers",
-      "copy/04-switch-config",
-      "copy/05-restart-leader",
+      "copy/05-switch-config",
+      "copy/06-restart-leader",
     ]);
     // Every answer is in before the first change (a follower stopped) and long before blind.
     const lastQuestion = accepted.screen.lastIndexOf("[y/N]");
     expect(accepted.screen.indexOf("stop-meta")).toBeGreaterThan(lastQuestion);
-    expect(accepted.screen.indexOf("▶ copy/02-set-blind")).toBeGreaterThan(lastQuestion);
+    expect(accepted.screen.indexOf("▶ copy/03-set-blind")).toBeGreaterThan(lastQuestion);
     expect(accepted.screen).toMatch(/copy method: [\d.]+ s wall time; leader blind for [\d.]+ s/);
   });
 });

@@ -29,7 +29,7 @@ describe("RunLock", () => {
     try {
       const file = join(dir, "run.lock");
       const first = RunLock.acquire(file, "run");
-      expect(() => RunLock.acquire(file, "step copy/03-copy-tree")).toThrow(
+      expect(() => RunLock.acquire(file, "step copy/04-copy-tree")).toThrow(
         new RegExp(`^Cannot start as another run holds .*run\\.lock: pid ${process.pid} on `),
       );
       first.release();

@@ -26,39 +26,44 @@ describe("effectsIn", () => {
 
   test("effectsIn() counts a step once it started, even killed half-way", () => {
     const effects = effectsIn(
-      journalWith(["copy/01-stop-followers", "copy/02-set-blind"]),
+      journalWith(["copy/01-stop-followers", "copy/03-set-blind"]),
       copyRollbackFacts,
     );
     expect(Object.fromEntries(effects)).toEqual({
       "metas-stopped": ["copy/01-stop-followers"],
-      "leader-blind": ["copy/02-set-blind"],
+      "leader-blind": ["copy/03-set-blind"],
     });
   });
 
-  test("effectsIn() undoes the copy on the target only when copy/03 recorded that it wrote there", () => {
+  test("effectsIn() undoes the copy on the target only when copy/02 or copy/04 recorded that it wrote there", () => {
     const refused = journalWith([
       "copy/01-stop-followers",
-      "copy/02-set-blind",
-      "copy/03-copy-tree",
+      "copy/02-pre-copy",
+      "copy/03-set-blind",
+      "copy/04-copy-tree",
     ]);
     expect(effectsIn(refused, copyRollbackFacts).has("target-written")).toBe(false);
-    const wrote = journalWith(["copy/03-copy-tree"], { [copyWroteTarget]: true });
+    const preCopied = journalWith(["copy/02-pre-copy"], { [copyWroteTarget]: true });
+    expect(effectsIn(preCopied, copyRollbackFacts).get("target-written")).toEqual([
+      "copy/02-pre-copy",
+    ]);
+    const wrote = journalWith(["copy/04-copy-tree"], { [copyWroteTarget]: true });
     expect(effectsIn(wrote, copyRollbackFacts).get("target-written")).toEqual([
-      "copy/03-copy-tree",
+      "copy/04-copy-tree",
     ]);
   });
 
-  test("effectsIn() asks for a reverse migration from copy/05 on, and knows --clean-old removed the old root", () => {
+  test("effectsIn() asks for a reverse migration from copy/06 on, and knows --clean-old removed the old root", () => {
     const effects = effectsIn(
-      journalWith(["copy/05-restart-leader", "copy/06-start-followers", "copy/07-clean-old-zk"]),
+      journalWith(["copy/06-restart-leader", "copy/07-start-followers", "copy/08-clean-old-zk"]),
       copyRollbackFacts,
     );
     expect(effects.get("leader-on-target")).toEqual([
-      "copy/05-restart-leader",
-      "copy/06-start-followers",
-      "copy/07-clean-old-zk",
+      "copy/06-restart-leader",
+      "copy/07-start-followers",
+      "copy/08-clean-old-zk",
     ]);
-    expect(effects.get("source-root-removed")).toEqual(["copy/07-clean-old-zk"]);
+    expect(effects.get("source-root-removed")).toEqual(["copy/08-clean-old-zk"]);
   });
 
   test("effectsIn() of a recover journal before recover succeeded: no copy back, the recovery meta stopped, its writes removed only once journaled", () => {

@@ -1,5 +1,5 @@
 /**
- * Copy method, step 4. Upstream: "Modify the configuration file of Meta Servers and change the
+ * Copy method, step 5. Upstream: "Modify the configuration file of Meta Servers and change the
  * `hosts_lists` value to the new service addresses". The key is `[zookeeper] hosts_list` — the
  * upstream page's `[meta_server] hosts_list` is wrong and would be silently ignored (reference
  * §5.2). Each config is edited on one line, every other byte kept, the original backed up; every
@@ -14,7 +14,7 @@ import { runAlone } from "../runbook/execute.ts";
 import { targetEqualsSource } from "../runbook/tree-checks.ts";
 
 const switchConfig: Step<MigrationContext> = {
-  id: "copy/04-switch-config",
+  id: "copy/05-switch-config",
   title: "Point [zookeeper] hosts_list of every meta config at the new ensemble",
   destructive: true,
   preconditions: [targetEqualsSource],

@@ -1,8 +1,8 @@
 /**
- * Copy method, step 2. Upstream: "Set the leader Meta Server's meta_level to `blind`, to prohibit
+ * Copy method, step 3. Upstream: "Set the leader Meta Server's meta_level to `blind`, to prohibit
  * any update operations on Zookeeper data": `set_meta_level blind`, then confirmed with
  * `get_meta_level`. (Reference §7.5: blind defers partition-configuration writes and rejects
- * table creation; operators must also hold off DDL, duplication, backup and bulk load — step 3
+ * table creation; operators must also hold off DDL, duplication, backup and bulk load — step 4
  * proves the source did not change while it copied.)
  */
 import type { Step } from "../../lib/step.ts";
@@ -11,7 +11,7 @@ import type { MigrationContext } from "../runbook/context.ts";
 import { runAlone } from "../runbook/execute.ts";
 
 const setBlind: Step<MigrationContext> = {
-  id: "copy/02-set-blind",
+  id: "copy/03-set-blind",
   title: "Put the leader into the blind meta level and confirm it",
   preconditions: [followersStopped, leaderServes],
   run: async (ctx) => {

@@ -1,5 +1,5 @@
 /**
- * Copy method, step 5. Upstream: "Restart the leader Meta Server and use shell tools to check that
+ * Copy method, step 6. Upstream: "Restart the leader Meta Server and use shell tools to check that
  * the cluster has entered the normal state". The restarted leader reads the new hosts_list, loads
  * the copied tree and comes back at meta_function_level_on_start (normally steady): blind ends here.
  * Healthy means reference §11 — cluster_info names the new ensemble, every node ALIVE as before,
@@ -14,7 +14,7 @@ import { waitHealthy } from "../runbook/health.ts";
 import { ensureMetaStarted, ensureMetaStopped, leaderMeta } from "../runbook/metas.ts";
 
 const restartLeader: Step<MigrationContext> = {
-  id: "copy/05-restart-leader",
+  id: "copy/06-restart-leader",
   title: "Restart the leader on the new ensemble and wait until the cluster is healthy",
   destructive: true,
   preconditions: [everyConfigPointsAt("target"), followersStopped],

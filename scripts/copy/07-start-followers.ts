@@ -1,5 +1,5 @@
 /**
- * Copy method, step 6. Upstream: "Start all follower Meta Servers and check the cluster enters the
+ * Copy method, step 7. Upstream: "Start all follower Meta Servers and check the cluster enters the
  * normal state". The followers read the switched config, so they wait on the new ensemble's lock;
  * each running meta must hold a lock node there before the old subtree may be cleaned.
  */
@@ -12,7 +12,7 @@ import { ensureMetaStarted, followerMetas } from "../runbook/metas.ts";
 import { everyMetaLocksOnTarget, noLockNodeOnSource } from "../runbook/tree-checks.ts";
 
 const startFollowers: Step<MigrationContext> = {
-  id: "copy/06-start-followers",
+  id: "copy/07-start-followers",
   title: "Start the follower meta servers and wait until the cluster is healthy",
   preconditions: [everyConfigPointsAt("target"), clusterHealthyOn("target")],
   run: async (ctx) => {
