@@ -89,6 +89,11 @@ export class ZkClient {
   }
 
   /** True while connected (requests go out at once). */
+  /** The highest zxid any reply carried: every reply holds its server's last processed zxid. */
+  get zxid(): bigint {
+    return this.lastZxid;
+  }
+
   get connected(): boolean {
     return this.state === "connected";
   }

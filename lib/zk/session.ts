@@ -205,6 +205,18 @@ export class ZkSession {
   }
 
   /**
+   * The ensemble's last committed transaction, at least: the zxid the primary client's server
+   * reports once a `sync` made it catch up with the leader. Every change on the ensemble — a
+   * write anywhere, a session opened or closed — raises it, so reading the same value twice
+   * proves that nothing at all changed in between (a zxid fence: O(1) where a stat walk is
+   * O(tree)).
+   */
+  async committedZxid(path: string): Promise<bigint> {
+    await this.syncPrimary(path);
+    return (await this.primary()).zxid;
+  }
+
+  /**
    * Number of znodes under `path` (not counting it) from one `getAllChildrenNumber` request,
    * or null when the server predates 3.6 or the node is missing.
    */

@@ -100,21 +100,32 @@ export const targetHoldsTheRoot: MigrationCheck = {
 
 /**
  * Source and target trees are identical, lock ephemerals aside. Right after this process found
- * them identical, it proves only that neither tree changed since (stamps of every node, two
- * stat walks) instead of comparing every node's content again.
+ * them identical, it proves only that neither tree changed since instead of comparing every
+ * node's content again: by a zxid fence when neither ensemble committed any transaction since
+ * (two requests), else by the stamps of every node (two stat walks).
  */
 export const targetEqualsSource: MigrationCheck = {
   title: "The target tree equals the source tree (ephemerals aside)",
   observe: async (ctx) => {
     const verified = ctx.zk.verified;
     if (verified) {
+      const ago = formatMs(performance.now() - verified.at);
+      const fence = verified.zxids;
+      if (fence) {
+        const now = await committedZxids(ctx);
+        if (now.source === fence.source && now.target === fence.target) {
+          return {
+            ok: true,
+            evidence: `identical when compared ${ago} ago, and no transaction on either ensemble since (committed zxid still 0x${now.source.toString(16)} on the source, 0x${now.target.toString(16)} on the target)`,
+          };
+        }
+      }
       const { root } = ctx.inventory.zookeeper;
       const [source, target] = await Promise.all([
         checkUnchanged(await ctx.zk.source(), root, verified.source),
         checkUnchanged(await ctx.zk.target(), root, verified.target),
       ]);
       if (source.unchanged && target.unchanged) {
-        const ago = formatMs(performance.now() - verified.at);
         return {
           ok: true,
           evidence: `${source.nodes} znodes identical when compared ${ago} ago, and neither tree changed since (stamps of every znode)`,
@@ -148,13 +159,28 @@ export async function compareTrees(
   const { root } = ctx.inventory.zookeeper;
   const source = await ctx.zk.source();
   const target = await ctx.zk.target();
+  const before = await committedZxids(ctx);
   const diff = copy
     ? await verifyCopy(source, target, copy, { to: root, knownAcls })
     : await diffTrees(source, target, { from: root, to: root, recordStamps: true });
+  const after = await committedZxids(ctx);
+  const still = before.source === after.source && before.target === after.target;
   const unchanged = diff.unchanged?.unchanged ?? true;
   ctx.zk.verified =
-    diff.identical && unchanged && diff.stamps ? { ...diff.stamps, at: performance.now() } : null;
+    diff.identical && unchanged && diff.stamps
+      ? { ...diff.stamps, at: performance.now(), zxids: still ? after : null }
+      : null;
   return diff;
+}
+
+/** Both ensembles' committed zxids (see `ZkSession.committedZxid`). */
+async function committedZxids(ctx: MigrationContext): Promise<{ source: bigint; target: bigint }> {
+  const { root } = ctx.inventory.zookeeper;
+  const [source, target] = await Promise.all([
+    ctx.zk.source().then((zk) => zk.committedZxid(root)),
+    ctx.zk.target().then((zk) => zk.committedZxid(root)),
+  ]);
+  return { source, target };
 }
 
 /** Every meta holds a lock node on `side` (it is attached there). */

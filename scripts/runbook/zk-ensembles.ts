@@ -19,6 +19,11 @@ export interface VerifiedTrees {
   target: TreeStamps;
   /** `performance.now()` of the comparison. */
   at: number;
+  /**
+   * Each ensemble's committed zxid, when it did not move during the comparison: while it still
+   * has not, nothing on that ensemble changed (no stat walk needed to prove it).
+   */
+  zxids: { source: bigint; target: bigint } | null;
 }
 
 /** Lazily opened sessions to the source and target ensembles. */
