@@ -75,7 +75,7 @@ export const targetRootIsFree: MigrationCheck = {
     return ours
       ? {
           ok: true,
-          evidence: `${n} znodes written by an earlier attempt of copy/04-copy-tree; it completes them`,
+          evidence: `${n} znodes written by this migration (copy/02-pre-copy, or an earlier attempt of a copy step); the copy completes them`,
         }
       : {
           ok: false,
