@@ -38,7 +38,7 @@ export class ContentDigests {
   record(row: number, node: ZNode): void {
     if (row >= this.sizes.length) this.grow(row + 1);
     if (row >= this.rows) this.rows = row + 1;
-    this.digests.set(this.digestOf(node), row * digestBytes);
+    this.digests.set(this.digestOf(node.data), row * digestBytes);
     this.sizes[row] = node.data.length;
     this.acls[row] = this.aclIndex(node);
     this.types[row] = this.textIndex(typeText(node));
@@ -55,7 +55,7 @@ export class ContentDigests {
       differences.push({ path, kind: "type", source: recordedType, target: type });
     }
     const size = this.sizes[row] as number;
-    const digest = this.digestOf(node);
+    const digest = this.digestOf(node.data);
     const at = row * digestBytes;
     let sameData = size === node.data.length;
     for (let i = 0; sameData && i < digestBytes; i++) {
@@ -72,13 +72,22 @@ export class ContentDigests {
     }
   }
 
+  /** True when `data` is, by length and digest, the data recorded at `row`. */
+  sameData(row: number, data: Buffer): boolean {
+    if (this.sizes[row] !== data.length) return false;
+    const digest = this.digestOf(data);
+    const at = row * digestBytes;
+    for (let i = 0; i < digestBytes; i++) if (this.digests[at + i] !== digest[i]) return false;
+    return true;
+  }
+
   /** The recorded node at `row` as `zk diff` describes a missing one: `persistent, 412 bytes`. */
   describe(row: number): string {
     return `${this.texts[this.types[row] as number]}, ${this.sizes[row]} bytes`;
   }
 
-  private digestOf(node: ZNode): Uint8Array {
-    Bun.CryptoHasher.hash("sha256", node.data, this.scratch);
+  private digestOf(data: Buffer): Uint8Array {
+    Bun.CryptoHasher.hash("sha256", data, this.scratch);
     return this.scratch.subarray(0, digestBytes);
   }
 

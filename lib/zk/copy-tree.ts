@@ -13,7 +13,7 @@ import type { TargetState } from "./plan.ts";
 import type { ZkSession } from "./session.ts";
 import { SnapshotWriter } from "./snapshot-file.ts";
 import { addStamp, TreeStamps } from "./stamps.ts";
-import { TargetIndex } from "./target-index.ts";
+import { TargetIndex, type TargetNodes } from "./target-index.ts";
 import { type SinkResult, TreeSink } from "./tree-sink.ts";
 import { walkContent } from "./walk.ts";
 import type { WriterOptions } from "./writer.ts";
@@ -42,6 +42,11 @@ export interface CopyOptions {
    * on the same ensemble and root.
    */
   knownAcls?: { source?: KnownAcls; target?: KnownAcls };
+  /**
+   * What the target holds under `to`, known without reading it (`VerifiedTarget`): with
+   * `overwrite`, used instead of reading the target first.
+   */
+  targetNodes?: TargetNodes;
 }
 
 /** What a copy (or restore) did; under dry-run, what it would do. */
@@ -170,6 +175,7 @@ export async function inspectTarget(
       },
     );
   }
+  if (options.targetNodes) return { ...state, nodes: options.targetNodes };
   const known = options.knownAcls?.target?.usableFor(target, to);
   return { ...state, nodes: await TargetIndex.read(target, to, known) };
 }

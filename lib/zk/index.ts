@@ -86,6 +86,7 @@ export {
   TreeStamps,
   type UnchangedResult,
 } from "./stamps.ts";
+export { type VerifiedCopy, VerifiedTarget } from "./verified-target.ts";
 export { type CopyRead, type VerifyOptions, type VerifyResult, verifyCopy } from "./verify-copy.ts";
 export { type StatNode, walkContent, walkStats } from "./walk.ts";
 export { TreeWriter, WriteConflict, type WriterOptions, type WriteSummary } from "./writer.ts";

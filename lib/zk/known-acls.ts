@@ -47,6 +47,12 @@ export class KnownAcls {
     this.indexes[row] = this.indexOf(acl);
   }
 
+  /** The ACL recorded at `row`, whatever the node's stamps are now. */
+  aclAt(row: number): Acl[] | undefined {
+    const index = row < this.indexes.length ? (this.indexes[row] as number) : -1;
+    return index === -1 ? undefined : this.lists[index];
+  }
+
   /** These ACLs, if they were read on the ensemble of `session` under `root`; else undefined. */
   usableFor(session: { address: { connect: string } }, root: string): KnownAcls | undefined {
     return session.address.connect === this.ensemble && root === this.stamps.root

@@ -18,7 +18,7 @@ import {
   type ZNode,
 } from "./node-type.ts";
 import { CreateFlags, type MultiOp, multiFrameOverhead, multiOpBytes } from "./protocol.ts";
-import type { TargetIndex } from "./target-index.ts";
+import type { TargetNodes } from "./target-index.ts";
 
 /** What the target holds before the copy. */
 export interface TargetState {
@@ -31,7 +31,7 @@ export interface TargetState {
   /** Ancestors of the target root that do not exist, top first. */
   missingParents: string[];
   /** What the target holds under the root (only read for `overwrite`/`mirror`). */
-  nodes?: TargetIndex;
+  nodes?: TargetNodes;
 }
 
 /** An ACL to set after every multi is written (setACL has no multi form). */

@@ -19,11 +19,19 @@ export interface IndexedNode {
   sameData(data: Buffer): boolean;
 }
 
+/** What a copy asks of the target's nodes: each by path, once, then those never asked for. */
+export interface TargetNodes {
+  /** Removes and returns the node at `path`, if the target has it. */
+  take(path: string): IndexedNode | undefined;
+  /** The nodes never taken. */
+  remaining(): IndexedNode[];
+}
+
 /**
  * The nodes of a target subtree by path.
  * @example const index = await TargetIndex.read(target, "/pegasus/c1"); index.take("/pegasus/c1/apps");
  */
-export class TargetIndex {
+export class TargetIndex implements TargetNodes {
   private readonly nodes = new Map<string, IndexedNode>();
 
   /** Reads the subtree at `root` (data hashed, not kept), without a getACL where `knownAcls` pin one. */

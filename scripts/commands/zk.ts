@@ -48,7 +48,7 @@ export function zkCopy(src: string, dst: string, options: ZkWriteOptions): Promi
       mirror: options.mirror,
       keepStamps: false, // nothing here proves the source unchanged afterwards
     });
-    const { sourceStamps: _, sourceDigests: __, ...printable } = result;
+    const { sourceStamps: _, sourceDigests: __, sourceAcls: ___, ...printable } = result;
     return { exitCode: ExitCode.ok, result: printable, lines: copyLines("copy", result) };
   });
 }

@@ -12,12 +12,12 @@
  */
 import { ActionFailed } from "../../lib/errors.ts";
 import type { Step } from "../../lib/step.ts";
-import { verifyCopy } from "../../lib/zk/index.ts";
+import { VerifiedTarget, verifyCopy } from "../../lib/zk/index.ts";
 import { followersStopped, leaderServes } from "../runbook/checks.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import { copyRoot } from "../runbook/copy-root.ts";
 import { runAlone } from "../runbook/execute.ts";
-import { keepPreCopyAcls } from "../runbook/pre-copy.ts";
+import { keepPreCopy } from "../runbook/pre-copy.ts";
 import { targetHoldsTheRoot, targetRootIsFree } from "../runbook/tree-checks.ts";
 
 const preCopy: Step<MigrationContext> = {
@@ -28,9 +28,10 @@ const preCopy: Step<MigrationContext> = {
     const copy = await copyRoot(ctx, preCopy.id, {});
     if (ctx.dryRun) return;
     const { root } = ctx.inventory.zookeeper;
-    const check = await verifyCopy(await ctx.zk.source(), await ctx.zk.target(), copy, {
-      to: root,
-    });
+    const target = await ctx.zk.target();
+    const before = await target.committedZxid(root);
+    const check = await verifyCopy(await ctx.zk.source(), target, copy, { to: root });
+    const after = await target.committedZxid(root);
     if (!check.identical) {
       const shown = check.differences.slice(0, 5).map((d) => `${d.kind} ${d.path}`);
       throw new ActionFailed(
@@ -38,7 +39,15 @@ const preCopy: Step<MigrationContext> = {
         { hint: "Stop whatever writes there, then run the step again: it completes the copy." },
       );
     }
-    keepPreCopyAcls(ctx, { source: copy.sourceAcls, target: check.targetAcls });
+    // The target held still during the verification and nothing else lives there: copy/04 may
+    // take it as verified while the target's committed zxid stays at `after`.
+    const still = before === after && check.skippedEphemerals.target.length === 0;
+    const nodes = still ? VerifiedTarget.of({ ...copy, targetAcls: check.targetAcls }) : null;
+    keepPreCopy(
+      ctx,
+      { source: copy.sourceAcls, target: check.targetAcls },
+      nodes ? { nodes, zxid: after } : null,
+    );
     const moved = check.unchanged?.changes.length ?? 0;
     ctx.log({
       kind: "info",

@@ -12,6 +12,8 @@
  * writing only what changed since. Both trees are read by multiRead alone, the ACLs step 2 read
  * standing in for the getACL requests wherever a node's czxid and aversion show its ACL
  * unchanged (`KnownAcls`); without step 2's ACLs (its files gone) every ACL is read, as before.
+ * In the same process, while the target ensemble committed no transaction since step 2 verified
+ * it, the target is not even read before writing (`VerifiedTarget`).
  * The source's content is read once: the backup snapshot is written from the copy's own read,
  * which also keeps every node's stamps and a digest of its content; the verification then reads
  * the target, comparing it with those digests, while a stat-only walk of the source compares
@@ -25,7 +27,7 @@ import { followersStopped, leaderIsBlind } from "../runbook/checks.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import { copyRoot } from "../runbook/copy-root.ts";
 import { runAlone } from "../runbook/execute.ts";
-import { preCopyAcls } from "../runbook/pre-copy.ts";
+import { preCopiedTarget, preCopyAcls } from "../runbook/pre-copy.ts";
 import {
   appsUnlockedOn,
   compareTrees,
@@ -49,9 +51,18 @@ const copyTreeStep: Step<MigrationContext> = {
           "  no pre-copy ACLs (copy/02-pre-copy did not run here, or its files are gone): every ACL is read",
       });
     }
+    const targetNodes = ctx.dryRun ? null : await preCopiedTarget(ctx);
+    if (targetNodes) {
+      ctx.log({
+        kind: "info",
+        message:
+          "  the target is as copy/02-pre-copy verified it (no transaction on the target ensemble since): not read again before writing",
+      });
+    }
     const copy = await copyRoot(ctx, copyTreeStep.id, {
       snapshot,
       knownAcls: known ?? undefined,
+      targetNodes: targetNodes ?? undefined,
     });
     if (copy.snapshot) {
       ctx.log({

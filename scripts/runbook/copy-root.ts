@@ -16,7 +16,7 @@ import { withRunbookHint } from "./zk-hints.ts";
 export async function copyRoot(
   ctx: MigrationContext,
   stepId: string,
-  options: Pick<CopyOptions, "snapshot" | "knownAcls">,
+  options: Pick<CopyOptions, "snapshot" | "knownAcls" | "targetNodes">,
 ): Promise<CopyResult> {
   const { root } = ctx.inventory.zookeeper;
   const retry = ctx.journal.fact<boolean>(copyWroteTarget) === true;

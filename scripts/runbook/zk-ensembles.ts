@@ -10,6 +10,7 @@ import {
   openSession,
   parseTreeAddress,
   type TreeStamps,
+  type VerifiedTarget,
   type ZkSession,
 } from "../../lib/zk/index.ts";
 
@@ -36,6 +37,8 @@ export class ZkEnsembles {
   verified: VerifiedTrees | null = null;
   /** The ACLs copy/02's pre-copy read on each side (see pre-copy.ts). */
   preCopyAcls: { source: KnownAcls; target: KnownAcls } | null = null;
+  /** The target as copy/02 verified it, with the target's committed zxid then (see pre-copy.ts). */
+  preCopiedTarget: { nodes: VerifiedTarget; zxid: bigint } | null = null;
 
   constructor(
     private readonly inventory: Inventory,

@@ -205,7 +205,7 @@ async function benchOnce(
         what: "copy/04 + copy/05 ZooKeeper work (blind)",
         run: null,
         ms: blind.totalMs,
-        note: `re-copy + snapshot ${formatMs(blind.copyMs)}, verify + unchanged proof ${formatMs(blind.diffMs)}, 2 stamp checks ${formatMs(blind.stampChecksMs)}`,
+        note: `re-copy + snapshot ${formatMs(blind.copyMs)}, verify + unchanged proof ${formatMs(blind.diffMs)}, 2 unchanged checks (zxid fence, else stamps) ${formatMs(blind.stampChecksMs)}`,
       },
     ];
     for (const row of rows) {

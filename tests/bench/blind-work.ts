@@ -1,13 +1,21 @@
 /**
  * The ZooKeeper work of the copy runbook, through lib/zk exactly as the steps call it. Before
  * blind, copy/02 copies the tree while the leader still serves and verifies the target against
- * that read (keeping both trees' ACLs). While blind, copy/04 copies again with mirror, reading
- * both trees by multiRead alone where the known ACLs still hold, writing only what changed and
- * the backup snapshot from the same read; it verifies the target against that read while a stat
- * walk proves the source unchanged (`verifyCopy`), and its postcondition and copy/05's
- * precondition each prove that neither tree changed since (stamps, two stat walks).
+ * that read (keeping both trees' ACLs, and the target as verified while its ensemble's committed
+ * zxid holds still). While blind, copy/04 copies again with mirror, reading the source by
+ * multiRead alone where the known ACLs still hold and taking the target as verified, writing
+ * only what changed and the backup snapshot from the same read; it verifies the target against
+ * that read while a stat walk proves the source unchanged (`verifyCopy`), and its postcondition
+ * and copy/05's precondition each prove that neither tree changed since: by a zxid fence, else
+ * by stamps (two stat walks).
  */
-import { checkUnchanged, copyTree, verifyCopy, type ZkSession } from "../../lib/zk/index.ts";
+import {
+  checkUnchanged,
+  copyTree,
+  VerifiedTarget,
+  verifyCopy,
+  type ZkSession,
+} from "../../lib/zk/index.ts";
 
 /** Times of each part, in ms; `preCopyMs` is spent before blind. */
 export interface BlindWork {
@@ -30,9 +38,16 @@ export async function blindWork(
 ): Promise<BlindWork> {
   const before = performance.now();
   const preCopy = await copyTree(source, target, { from: root, to: root });
+  const preZxid = await target.committedZxid(root);
   const preVerified = await verifyCopy(source, target, preCopy, { to: root });
   if (!preVerified.identical) throw new Error("the pre-copy differs from its read");
+  const verifiedTarget =
+    (await target.committedZxid(root)) === preZxid
+      ? VerifiedTarget.of({ ...preCopy, targetAcls: preVerified.targetAcls })
+      : null;
   const started = performance.now();
+  const targetNodes =
+    verifiedTarget && (await target.committedZxid(root)) === preZxid ? verifiedTarget : undefined;
   const copy = await copyTree(source, target, {
     from: root,
     to: root,
@@ -40,12 +55,17 @@ export async function blindWork(
     mirror: true,
     snapshot,
     knownAcls: { source: preCopy.sourceAcls, target: preVerified.targetAcls },
+    targetNodes,
   });
   const copied = performance.now();
+  const zxids = async () => [await source.committedZxid(root), await target.committedZxid(root)];
+  const fence = await zxids();
   const diff = await verifyCopy(source, target, copy, {
     to: root,
     knownAcls: preVerified.targetAcls,
   });
+  const after = await zxids();
+  const fenced = fence[0] === after[0] && fence[1] === after[1];
   if (!diff.identical || !diff.unchanged?.unchanged || !diff.stamps) {
     throw new Error(
       `the copy differs or the source changed: ${JSON.stringify(diff.differences.slice(0, 5))}`,
@@ -53,6 +73,8 @@ export async function blindWork(
   }
   const compared = performance.now();
   for (let check = 0; check < 2; check++) {
+    const now = await zxids();
+    if (fenced && now[0] === after[0] && now[1] === after[1]) continue;
     const [a, b] = await Promise.all([
       checkUnchanged(source, root, diff.stamps.source),
       checkUnchanged(target, root, diff.stamps.target),
