@@ -7,6 +7,7 @@ import {
   copyTree,
   diffTrees,
   KnownAcls,
+  VerifiedTarget,
   verifyCopy,
   walkContent,
   type ZkSession,
@@ -154,5 +155,51 @@ describe("KnownAcls", () => {
     expect(loaded.usableFor(source, "/k4/apps")).toBeUndefined();
     await Bun.write(file, "not a known-ACLs file\n");
     expect(() => KnownAcls.load(file)).toThrow(/not a known-ACLs file/);
+  });
+});
+
+/** Copies and verifies `root`, changes the source, then copies again over the verified target. */
+async function recopy(root: string, useVerified: boolean) {
+  await seedTree(root);
+  const first = await copyTree(source, target, { from: root, to: root });
+  const check = await verifyCopy(source, target, first, { to: root });
+  expect(check.identical).toBe(true);
+  const verified = VerifiedTarget.of({ ...first, targetAcls: check.targetAcls });
+  expect(verified).not.toBeNull();
+  await source.multi(
+    [
+      { type: "setData", path: `${root}/apps/t1/1`, data: Buffer.from("moved"), version: -1 },
+      { type: "delete", path: `${root}/apps/t2`, version: -1 },
+      { ...node(`${root}/apps/t3`, "new"), type: "create" },
+    ],
+    1000,
+  );
+  await source.setAcl(`${root}/apps/t1/0`, readOnly, -1);
+  const again = await copyTree(source, target, {
+    from: root,
+    to: root,
+    overwrite: true,
+    mirror: true,
+    ...(useVerified ? { targetNodes: verified as VerifiedTarget } : {}),
+  });
+  const diff = await diffTrees(source, target, { from: root, to: root });
+  return { again, diff };
+}
+
+describe("VerifiedTarget", () => {
+  test("a copy over the target a verification described writes what a copy reading the target writes", async () => {
+    const known = await recopy("/vt1", true);
+    const read = await recopy("/vt2", false);
+    expect(known.diff.differences).toEqual([]);
+    expect(read.diff.differences).toEqual([]);
+    const counts = (r: typeof known.again) => [
+      r.created,
+      r.updated,
+      r.aclsSet,
+      r.deleted,
+      r.unchanged,
+    ];
+    expect(counts(known.again)).toEqual([1, 1, 1, 1, 3]);
+    expect(counts(known.again)).toEqual(counts(read.again));
   });
 });
