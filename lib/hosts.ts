@@ -268,15 +268,18 @@ export function posixQuote(arg: string): string {
 
 /**
  * The environment every local command gets, whether the binary or a step script run alone started
- * us. With SHLVL unset and stdin a socket (Bun's child stdio), bash believes rshd started it and
- * sources ~/.bashrc into every command; a bastion's cron or `env -i` may also leave no PATH.
- * @example commandEnvironment({}).SHLVL // "1"
+ * us. With SHLVL unset or 0 and stdin a socket (Bun's child stdio), bash believes rshd started it
+ * and sources ~/.bashrc into every command (a pyenv init there costs ≈ 0.5 s of CPU per command);
+ * SHLVL is 0 when our parent was a `bash -c` that exec'd us. A bastion's cron or `env -i` may
+ * also leave no PATH.
+ * @example commandEnvironment({ SHLVL: "0" }).SHLVL // "1"
  */
 export function commandEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const level = Number.parseInt(env.SHLVL ?? "", 10);
   return {
     ...env,
     PATH: env.PATH || "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    SHLVL: env.SHLVL || "1",
+    SHLVL: String(Number.isInteger(level) && level > 1 ? level : 1),
   };
 }
 
