@@ -209,10 +209,11 @@ export class ZkSession {
    * reports once a `sync` made it catch up with the leader. Every change on the ensemble — a
    * write anywhere, a session opened or closed — raises it, so reading the same value twice
    * proves that nothing at all changed in between (a zxid fence: O(1) where a stat walk is
-   * O(tree)).
+   * O(tree)). The reader clients are opened first (a `sync` on each): opening a session is a
+   * transaction too, and one opened later by a walk would break the fence for nothing.
    */
   async committedZxid(path: string): Promise<bigint> {
-    await this.syncPrimary(path);
+    await this.syncReaders(path);
     return (await this.primary()).zxid;
   }
 

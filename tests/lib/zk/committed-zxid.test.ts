@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { ZkSession } from "../../../lib/zk/index.ts";
+import { walkContent, type ZkSession } from "../../../lib/zk/index.ts";
 import { startZooKeepers, stopZooKeepers, type ZooKeeperServer } from "../../harness/zookeeper.ts";
 import { node, seed, session } from "./helpers.ts";
 
@@ -21,6 +21,7 @@ afterAll(async () => {
 });
 
 test("the committed zxid stays put without transactions, and moves with a write anywhere or a new session", async () => {
+  await other.committedZxid("/elsewhere"); // opens its reader sessions: transactions too
   const first = await zk.committedZxid("/fence");
   await zk.get("/fence");
   await other.children("/");
@@ -37,4 +38,17 @@ test("the committed zxid stays put without transactions, and moves with a write 
   const third = await session(server.connectString);
   await third.close();
   expect(await zk.committedZxid("/fence")).toBeGreaterThan(afterWrite);
+});
+
+test("a fresh session's first walk does not move the committed zxid: its readers open before the first reading", async () => {
+  const fresh = await session(server.connectString, { readers: 3 });
+  try {
+    const before = await fresh.committedZxid("/fence");
+    let nodes = 0;
+    await walkContent(fresh, "/", () => nodes++);
+    expect(nodes).toBeGreaterThan(2);
+    expect(await fresh.committedZxid("/fence")).toBe(before);
+  } finally {
+    await fresh.close();
+  }
 });
