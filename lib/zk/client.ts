@@ -88,12 +88,12 @@ export class ZkClient {
     this.connectNext();
   }
 
-  /** True while connected (requests go out at once). */
   /** The highest zxid any reply carried: every reply holds its server's last processed zxid. */
   get zxid(): bigint {
     return this.lastZxid;
   }
 
+  /** True while connected (requests go out at once). */
   get connected(): boolean {
     return this.state === "connected";
   }

@@ -79,13 +79,9 @@ export class JuteWriter {
     // allocUnsafe + copy is a memcpy; Buffer.from(view) is several times slower in Bun.
     const out = Buffer.allocUnsafe(this.pos);
     this.buf.copy(out, 0, 0, this.pos);
-    this.clear();
-    return out;
-  }
-
-  private clear(): void {
     this.pos = 0;
     if (this.buf.length > 4 * 1024 * 1024) this.buf = Buffer.allocUnsafe(64 * 1024);
+    return out;
   }
 
   int(value: number): void {

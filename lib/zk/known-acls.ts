@@ -49,7 +49,7 @@ export class KnownAcls {
 
   /** The ACL recorded at `row`, whatever the node's stamps are now. */
   aclAt(row: number): Acl[] | undefined {
-    const index = row < this.indexes.length ? (this.indexes[row] as number) : -1;
+    const index = this.indexAt(row);
     return index === -1 ? undefined : this.lists[index];
   }
 
@@ -63,10 +63,8 @@ export class KnownAcls {
   /** The ACL `path` had when read, if `stat` (read now) has the same czxid and aversion. */
   aclOf(path: string, stat: Stat): Acl[] | undefined {
     const row = this.stamps.rowOf(path);
-    if (row === -1 || row >= this.indexes.length) return undefined;
-    const index = this.indexes[row] as number;
-    if (index === -1 || !this.stamps.pins(row, stat.czxid, stat.aversion)) return undefined;
-    return this.lists[index];
+    if (row === -1 || !this.stamps.pins(row, stat.czxid, stat.aversion)) return undefined;
+    return this.aclAt(row);
   }
 
   /**
@@ -81,8 +79,7 @@ export class KnownAcls {
       let chunk = "";
       let row = 0;
       for (const [path, s] of this.stamps.entries()) {
-        const index = row < this.indexes.length ? (this.indexes[row] as number) : -1;
-        chunk += `${s.czxid} ${s.mzxid} ${s.version} ${s.aversion} ${s.type} ${index} ${path}\n`;
+        chunk += `${s.czxid} ${s.mzxid} ${s.version} ${s.aversion} ${s.type} ${this.indexAt(row)} ${path}\n`;
         row++;
         if (chunk.length > 1 << 20) {
           writeSync(fd, chunk);
@@ -132,6 +129,11 @@ export class KnownAcls {
       if (acl) known.record(row, acl);
     }
     return known;
+  }
+
+  /** The index of the list recorded at `row`, or -1. */
+  private indexAt(row: number): number {
+    return row < this.indexes.length ? (this.indexes[row] as number) : -1;
   }
 
   private indexOf(acl: Acl[]): number {

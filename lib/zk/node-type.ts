@@ -15,7 +15,8 @@ import { CreateFlags } from "./protocol.ts";
 /** What kind of znode a node is. */
 export type NodeType = "persistent" | "ephemeral" | "container" | "ttl";
 
-const containerOwner = -(2n ** 63n);
+/** The `ephemeralOwner` a container node reports (Long.MIN_VALUE). */
+export const containerOwner = -(2n ** 63n);
 const extendedMask = 0xff00000000000000n;
 const ttlMask = 0xffffffffffn;
 

@@ -11,10 +11,9 @@ import { rebase } from "./address.ts";
 import type { ContentDigests } from "./content-digests.ts";
 import type { Stat } from "./jute.ts";
 import type { KnownAcls } from "./known-acls.ts";
+import { containerOwner } from "./node-type.ts";
 import type { TreeStamps } from "./stamp-table.ts";
 import type { IndexedNode, TargetNodes } from "./target-index.ts";
-
-const containerOwner = -(2n ** 63n);
 
 /** What a verified copy leaves to describe the target. */
 export interface VerifiedCopy {

@@ -243,22 +243,27 @@ async function walk(
     pump();
   };
 
+  /** Reads the node again from the start: its ACL and its data did not describe one version. */
+  const restart = (path: string) => {
+    active--;
+    start(path);
+  };
+
+  /** A read of `path` failed: gone if it no longer exists, else the walk fails. */
+  const readFailed = (path: string) => (error: unknown) =>
+    hasCode(error, Code.noNode) ? gone(path) : abort(readFailure(session, error));
+
   /** A node read by multiRead alone: its ACL known from an earlier read, or asked for now. */
   const completeKnown = (path: string, read: { data: Buffer; stat: Stat }, children: string[]) => {
     const known = options.knownAcls?.aclOf(path, read.stat);
     if (known) return complete(made(path, read.stat, known, read.data), children);
-    session
-      .readAny({ op: Op.getACL, path, encode: (w) => w.string(path), decode: readSharedAcl })
+    readAcl(session, path)
       .then(({ acl, stat }) => {
         checkAclReadable(path, acl);
-        if (!aclMoved(stat, read.stat))
-          return complete(made(path, read.stat, acl, read.data), children);
-        active--;
-        start(path);
+        if (aclMoved(stat, read.stat)) return restart(path);
+        complete(made(path, read.stat, acl, read.data), children);
       })
-      .catch((error) =>
-        hasCode(error, Code.noNode) ? gone(path) : abort(readFailure(session, error)),
-      );
+      .catch(readFailed(path));
   };
 
   const made = (path: string, stat: Stat, acl: Acl[], data: Buffer): ZNode => {
@@ -298,8 +303,7 @@ async function walk(
           }
           const read = data as { data: Buffer; stat: Stat } | undefined;
           if (read && item.stat && aclMoved(item.stat, read.stat)) {
-            active--;
-            start(item.path);
+            restart(item.path);
             continue;
           }
           const stat = (read?.stat ?? item.stat) as Stat;
@@ -338,8 +342,7 @@ async function walk(
 
   const start = (path: string) => {
     active++;
-    const handle = (error: unknown) =>
-      hasCode(error, Code.noNode) ? gone(path) : abort(readFailure(session, error));
+    const handle = readFailed(path);
     if (mode === "batchedStats" || mode === "batchedKnown") {
       enqueueBatched({ path, acl: [], stat: null, wantData: true, wantChildren: true });
       return;
@@ -356,8 +359,7 @@ async function walk(
         .catch(handle);
       return;
     }
-    session
-      .readAny({ op: Op.getACL, path, encode: (w) => w.string(path), decode: readSharedAcl })
+    readAcl(session, path)
       .then(({ acl, stat }) => {
         checkAclReadable(path, acl);
         const wantData = stat.dataLength > 0;
@@ -382,10 +384,7 @@ async function walk(
       wantChildren ? session.children(path) : null,
     ]);
     if ((wantData && !data) || (wantChildren && !kids)) return gone(path);
-    if (data && aclMoved(stat, data.stat)) {
-      active--;
-      return start(path);
-    }
+    if (data && aclMoved(stat, data.stat)) return restart(path);
     complete(made(path, data?.stat ?? stat, acl, data?.data ?? empty), kids?.children ?? []);
   };
 
@@ -426,9 +425,14 @@ function aclMoved(aclStat: Stat, dataStat: Stat): boolean {
 /** One cache per process: ACL lists are immutable once decoded. */
 const aclCache = new AclCache();
 
-/** A getACL reply; its stat is compared with the data's (see {@link aclMoved}). */
-function readSharedAcl(r: JuteReader): { acl: Acl[]; stat: Stat } {
-  return { acl: r.sharedAcls(aclCache), stat: r.stat() };
+/** A getACL of `path` on any reader; its stat is compared with the data's (see {@link aclMoved}). */
+function readAcl(session: ZkSession, path: string): Promise<{ acl: Acl[]; stat: Stat }> {
+  return session.readAny({
+    op: Op.getACL,
+    path,
+    encode: (w) => w.string(path),
+    decode: (r) => ({ acl: r.sharedAcls(aclCache), stat: r.stat() }),
+  });
 }
 
 const empty = Buffer.alloc(0);
