@@ -18,7 +18,12 @@ import type { MigrationContext } from "../runbook/context.ts";
 import { copyRoot } from "../runbook/copy-root.ts";
 import { runAlone } from "../runbook/execute.ts";
 import { keepPreCopy } from "../runbook/pre-copy.ts";
-import { targetHoldsTheRoot, targetRootIsFree } from "../runbook/tree-checks.ts";
+import {
+  fenced,
+  firstDifferences,
+  targetHoldsTheRoot,
+  targetRootIsFree,
+} from "../runbook/tree-checks.ts";
 
 const preCopy: Step<MigrationContext> = {
   id: "copy/02-pre-copy",
@@ -28,25 +33,24 @@ const preCopy: Step<MigrationContext> = {
     const copy = await copyRoot(ctx, preCopy.id, {});
     if (ctx.dryRun) return;
     const { root } = ctx.inventory.zookeeper;
-    const target = await ctx.zk.target();
-    const before = await target.committedZxid(root);
-    const check = await verifyCopy(await ctx.zk.source(), target, copy, { to: root });
-    const after = await target.committedZxid(root);
+    const { result: check, still } = await fenced(ctx, async () =>
+      verifyCopy(await ctx.zk.source(), await ctx.zk.target(), copy, { to: root }),
+    );
     if (!check.identical) {
-      const shown = check.differences.slice(0, 5).map((d) => `${d.kind} ${d.path}`);
       throw new ActionFailed(
-        `The target differs from what was copied to it: ${check.differences.length} differences (${shown.join(", ")}); something else writes under ${root} on ${ctx.inventory.zookeeper.target}`,
+        `The target differs from what was copied to it: ${check.differences.length} differences (${firstDifferences(check.differences)}); something else writes under ${root} on ${ctx.inventory.zookeeper.target}`,
         { hint: "Stop whatever writes there, then run the step again: it completes the copy." },
       );
     }
     // The target held still during the verification and nothing else lives there: copy/04 may
-    // take it as verified while the target's committed zxid stays at `after`.
-    const still = before === after && check.skippedEphemerals.target.length === 0;
-    const nodes = still ? VerifiedTarget.of({ ...copy, targetAcls: check.targetAcls }) : null;
+    // take it as verified while the target's committed zxid stays where it was.
+    const zxid = check.skippedEphemerals.target.length === 0 ? still.target : null;
+    const nodes =
+      zxid === null ? null : VerifiedTarget.of({ ...copy, targetAcls: check.targetAcls });
     keepPreCopy(
       ctx,
       { source: copy.sourceAcls, target: check.targetAcls },
-      nodes ? { nodes, zxid: after } : null,
+      nodes && zxid !== null ? { nodes, zxid } : null,
     );
     const moved = check.unchanged?.changes.length ?? 0;
     ctx.log({

@@ -31,6 +31,8 @@ import { preCopiedTarget, preCopyAcls } from "../runbook/pre-copy.ts";
 import {
   appsUnlockedOn,
   compareTrees,
+  firstChanges,
+  firstDifferences,
   targetEqualsSource,
   targetRootIsFree,
 } from "../runbook/tree-checks.ts";
@@ -74,21 +76,16 @@ const copyTreeStep: Step<MigrationContext> = {
     const diff = await compareTrees(ctx, copy, known?.target);
     const changes = diff.unchanged?.changes ?? [];
     if (changes.length > 0) {
-      const shown = changes
-        .slice(0, 5)
-        .map((c) => `${c.change} ${c.path}`)
-        .join(", ");
       throw new ActionFailed(
-        `The source tree changed while it was copied and verified: ${changes.length} changes (${shown})`,
+        `The source tree changed while it was copied and verified: ${changes.length} changes (${firstChanges(changes)})`,
         {
           hint: "Blind does not stop DDL, env changes, duplication, backup or bulk load. Stop them, then run again: the copy is redone.",
         },
       );
     }
     if (!diff.identical) {
-      const shown = diff.differences.slice(0, 5).map((d) => `${d.kind} ${d.path}`);
       throw new ActionFailed(
-        `The copy differs from the source: ${diff.differences.length} differences (${shown.join(", ")})`,
+        `The copy differs from the source: ${diff.differences.length} differences (${firstDifferences(diff.differences)})`,
         { hint: "Run the step again: it completes the copy and removes what the source lacks." },
       );
     }

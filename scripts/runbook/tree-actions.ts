@@ -12,6 +12,7 @@ import {
   type ZkSession,
 } from "../../lib/zk/index.ts";
 import type { MigrationContext } from "./context.ts";
+import { firstChanges } from "./tree-checks.ts";
 import { withRunbookHint } from "./zk-hints.ts";
 
 /**
@@ -28,12 +29,8 @@ export async function verifyTreeUnchanged(
 ): Promise<number> {
   const unchanged = await checkUnchanged(session, root, stamps);
   if (unchanged.unchanged) return unchanged.nodes;
-  const shown = unchanged.changes
-    .slice(0, 5)
-    .map((c) => `${c.change} ${c.path}`)
-    .join(", ");
   throw new ActionFailed(
-    `The ${what.tree} tree changed while it was copied: ${unchanged.changes.length} changes (${shown})`,
+    `The ${what.tree} tree changed while it was copied: ${unchanged.changes.length} changes (${firstChanges(unchanged.changes)})`,
     {
       hint: `Blind does not stop DDL, env changes, duplication, backup or bulk load. Stop them, then ${what.rerun}: the copy is redone.`,
     },

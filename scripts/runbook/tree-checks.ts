@@ -9,10 +9,12 @@ import {
   type CopyRead,
   checkUnchanged,
   count,
+  type Difference,
   type DiffResult,
   diffTrees,
   ephemerals,
   type KnownAcls,
+  type StampChange,
   verifyCopy,
 } from "../../lib/zk/index.ts";
 import type { MigrationContext } from "./context.ts";
@@ -134,12 +136,11 @@ export const targetEqualsSource: MigrationCheck = {
       ctx.zk.verified = null; // something moved: compare the content again
     }
     const diff = await compareTrees(ctx);
-    const shown = diff.differences.slice(0, 5).map((d) => `${d.kind} ${d.path}`);
     return {
       ok: diff.identical,
       evidence: diff.identical
         ? `${diff.sourceNodes} znodes identical; ${diff.skippedEphemerals.source.length} source ephemerals skipped`
-        : `${diff.differences.length} differences: ${shown.join(", ")}${diff.differences.length > 5 ? ", …" : ""}`,
+        : `${diff.differences.length} differences: ${firstDifferences(diff.differences)}${diff.differences.length > 5 ? ", …" : ""}`,
     };
   },
 };
@@ -159,18 +160,53 @@ export async function compareTrees(
   const { root } = ctx.inventory.zookeeper;
   const source = await ctx.zk.source();
   const target = await ctx.zk.target();
-  const before = await committedZxids(ctx);
-  const diff = copy
-    ? await verifyCopy(source, target, copy, { to: root, knownAcls })
-    : await diffTrees(source, target, { from: root, to: root, recordStamps: true });
-  const after = await committedZxids(ctx);
-  const still = before.source === after.source && before.target === after.target;
+  const { result: diff, still } = await fenced(ctx, () =>
+    copy
+      ? verifyCopy(source, target, copy, { to: root, knownAcls })
+      : diffTrees(source, target, { from: root, to: root, recordStamps: true }),
+  );
   const unchanged = diff.unchanged?.unchanged ?? true;
+  const zxids =
+    still.source !== null && still.target !== null
+      ? { source: still.source, target: still.target }
+      : null;
   ctx.zk.verified =
     diff.identical && unchanged && diff.stamps
-      ? { ...diff.stamps, at: performance.now(), zxids: still ? after : null }
+      ? { ...diff.stamps, at: performance.now(), zxids }
       : null;
   return diff;
+}
+
+/**
+ * Runs `work` between two readings of both ensembles' committed zxids. `still` gives, per side,
+ * the zxid when it did not move meanwhile (nothing at all changed there during `work`), else null.
+ * @example const { result, still } = await fenced(ctx, () => verifyCopy(…)); still.target;
+ */
+export async function fenced<T>(
+  ctx: MigrationContext,
+  work: () => Promise<T>,
+): Promise<{ result: T; still: { source: bigint | null; target: bigint | null } }> {
+  const before = await committedZxids(ctx);
+  const result = await work();
+  const after = await committedZxids(ctx);
+  const held = (side: "source" | "target") => (before[side] === after[side] ? after[side] : null);
+  return { result, still: { source: held("source"), target: held("target") } };
+}
+
+/** The first five differences, as the runbook names them: `data /apps/t1, missing /apps/t2`. */
+export function firstDifferences(differences: readonly Difference[]): string {
+  return differences
+    .slice(0, 5)
+    .map((d) => `${d.kind} ${d.path}`)
+    .join(", ");
+}
+
+/** The first five stamp changes, as the runbook names them: `data /apps/t1, added /apps/t3`. */
+export function firstChanges(changes: readonly StampChange[]): string {
+  return changes
+    .slice(0, 5)
+    .map((c) => `${c.change} ${c.path}`)
+    .join(", ");
 }
 
 /** Both ensembles' committed zxids (see `ZkSession.committedZxid`). */
