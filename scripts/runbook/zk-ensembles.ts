@@ -6,13 +6,12 @@ import type { Inventory } from "../../lib/inventory.ts";
 import type { Log } from "../../lib/log.ts";
 import {
   digestFromEnv,
-  type KnownAcls,
   openSession,
   parseTreeAddress,
   type TreeStamps,
-  type VerifiedTarget,
   type ZkSession,
 } from "../../lib/zk/index.ts";
+import type { PreCopiedTarget, PreCopyAcls } from "./pre-copy.ts";
 
 /** Both trees' stamps when they were last found identical node by node. */
 export interface VerifiedTrees {
@@ -36,9 +35,9 @@ export class ZkEnsembles {
    */
   verified: VerifiedTrees | null = null;
   /** The ACLs copy/02's pre-copy read on each side (see pre-copy.ts). */
-  preCopyAcls: { source: KnownAcls; target: KnownAcls } | null = null;
+  preCopyAcls: PreCopyAcls | null = null;
   /** The target as copy/02 verified it, with the target's committed zxid then (see pre-copy.ts). */
-  preCopiedTarget: { nodes: VerifiedTarget; zxid: bigint } | null = null;
+  preCopiedTarget: PreCopiedTarget | null = null;
 
   constructor(
     private readonly inventory: Inventory,
