@@ -9,7 +9,8 @@ export type ZkEvent =
       kind: "zk-session";
       /** `source`, `target`, or the connect string. */
       ensemble: string;
-      event: "connected" | "reconnected" | "disconnected" | "expired";
+      /** `readers`: reader sessions a server did not take (the walk goes on with fewer). */
+      event: "connected" | "reconnected" | "disconnected" | "expired" | "readers";
       server: string;
       detail: string;
     }
@@ -49,6 +50,7 @@ export const zkFormatters: ZkFormatters = {
     if (e.event === "connected") return `${where}: connected (${e.detail})`;
     if (e.event === "reconnected") return `${where}: reconnected (${e.detail})`;
     if (e.event === "disconnected") return `warning: ${where}: connection lost (${e.detail})`;
+    if (e.event === "readers") return `warning: ${where}: ${e.detail}`;
     return `warning: ${where}: session expired (${e.detail})`;
   },
   "zk-write": (e) => {

@@ -64,6 +64,7 @@ export {
   ownerHex,
   type ZNode,
 } from "./node-type.ts";
+export { defaultReaders, wideFromNodes, wideReaders } from "./pool.ts";
 export { Code, CreateFlags, type CreateSpec, type MultiOp, ZkError } from "./protocol.ts";
 export { type RemoveOptions, type RemoveResult, removeTree } from "./remove-tree.ts";
 export { type RestoreResult, restoreSnapshot } from "./restore.ts";

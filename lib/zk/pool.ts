@@ -26,19 +26,34 @@ export interface PoolOptions {
   connectTimeoutMs?: number;
   /** @default 30000 */
   retryTimeoutMs?: number;
-  /** @default 6 ({@link defaultReaders}) */
+  /** Clients bulk reads use at first, the primary included. @default 6 ({@link defaultReaders}) */
   readers?: number;
   /** @default 250 */
   maxInFlight?: number;
 }
 
 /**
- * Clients a bulk walk spreads its reads over. Most of a ZooKeeper 3.8 server's CPU per request is
- * NIO work (its selector and worker threads), which falls as more connections are ready at once: a 257k-node content walk cost its server ≈ 12–13 s of CPU with 6 clients and 9.5–12 s
- * with 24 (issue 12). Still 6: with 24, a copy's source walk starved a cold target of CPU on a
- * loaded 2-core machine and its first write went unanswered past a 4 s session timeout.
+ * Clients a bulk walk spreads its reads over at first. A ZooKeeper 3.8 server reads one request
+ * per wake-up of a connection (NIOServerCnxn.doIO), then hands it through three queues; the more
+ * connections are ready at once, the fewer wake-ups and hand-offs per request. A 257k-node
+ * content walk (a getACL per node) cost its server 10.8–12.1 s of CPU with 6 clients, 8.0–8.4 s
+ * with 16 and 7.0 s with 48 (`npm run bench:walk`, issue 12). Small walks keep 6: they gain
+ * nothing, and each session is a transaction on the ensemble.
  */
 export const defaultReaders = 6;
+
+/** Clients a walk that sends a request per node uses on a tree of {@link wideFromNodes} or more. */
+export const wideReaders = 16;
+
+/** Tree size from which such a walk opens {@link wideReaders} clients. */
+export const wideFromNodes = 10_000;
+
+/**
+ * How long a reader client past the primary may take to connect before it is left out: the
+ * server answered the primary, so a reader it does not take is one it refuses (maxClientCnxns
+ * caps connections per client host), and a walk on fewer readers is only slower.
+ */
+const readerConnectMs = 5000;
 
 /**
  * The primary client and the reader clients of one ensemble.
@@ -46,7 +61,8 @@ export const defaultReaders = 6;
  */
 export class ClientPool {
   private readonly clients: ZkClient[] = [];
-  private readersOpened: Promise<void> | null = null;
+  private readersOpened: Promise<void> = Promise.resolve();
+  private readersWanted = 1;
   private readersReady = false;
   private closed = false;
   private next = 0;
@@ -100,6 +116,50 @@ export class ClientPool {
     return Promise.all(this.clients.map((_, i) => this.attempt(i, request)));
   }
 
+  /**
+   * Opens reader clients until `wanted` clients (the primary included) serve bulk reads; they
+   * stay open until `close`. Readers the servers do not take within a few seconds are left out
+   * (reported as a `zk-session` "readers" event): the walk is then only slower.
+   */
+  openReaders(wanted = this.options.readers ?? defaultReaders): Promise<void> {
+    if (wanted > this.readersWanted) {
+      const from = this.readersWanted;
+      this.readersWanted = wanted;
+      this.readersOpened = this.readersOpened.then(() => this.addReaders(wanted - from));
+    }
+    return this.readersOpened;
+  }
+
+  /** The clients bulk reads are spread over now (the primary included). */
+  get readers(): number {
+    return this.clients.length;
+  }
+
+  private async addReaders(count: number): Promise<void> {
+    const fresh = Array.from({ length: count }, () => this.newClient(false));
+    const waitMs = Math.min(this.options.connectTimeoutMs ?? 15_000, readerConnectMs);
+    const connected = (client: ZkClient) =>
+      client.ready(waitMs).then(
+        () => true,
+        () => false,
+      );
+    const ready = await Promise.all(fresh.map(connected));
+    const left = fresh.filter((_, i) => !ready[i] || this.closed);
+    await Promise.all(left.map((client) => client.close()));
+    if (this.closed) throw new ZkError(Code.connectionLoss, undefined, "the session was closed");
+    this.clients.push(...fresh.filter((_, i) => ready[i]));
+    this.readersReady = true;
+    if (left.length > 0) {
+      this.options.log({
+        kind: "zk-session",
+        ensemble: this.options.label,
+        event: "readers",
+        server: this.address.connect,
+        detail: `${left.length} of ${count} more reader sessions did not connect within ${waitMs / 1000} s (a server may cap connections per client host: maxClientCnxns); reading with ${this.clients.length}`,
+      });
+    }
+  }
+
   private attempt<T>(index: number, request: ReadRequest<T>): Promise<T> {
     const client = this.clients[index] as ZkClient;
     if (client.finished) return this.retrying(index, request, new ZkError(Code.sessionExpired));
@@ -126,17 +186,6 @@ export class ClientPool {
         error = retryError;
       }
     }
-  }
-
-  private openReaders(): Promise<void> {
-    const wanted = Math.max(1, this.options.readers ?? defaultReaders);
-    this.readersOpened ??= (async () => {
-      for (let i = 1; i < wanted; i++) this.clients[i] = this.newClient(false);
-      const timeoutMs = this.options.connectTimeoutMs ?? 15_000;
-      await Promise.all(this.clients.map((_, i) => this.waitReady(i, timeoutMs)));
-      this.readersReady = true;
-    })();
-    return this.readersOpened;
   }
 
   /** Waits for client `index` to be connected, replacing it if its session is over. */

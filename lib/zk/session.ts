@@ -8,7 +8,13 @@ import type { Log } from "../log.ts";
 import { type Digest, parseTreeAddress, type TreeAddress } from "./address.ts";
 import type { ZkClient } from "./client.ts";
 import type { Acl, JuteWriter, Stat } from "./jute.ts";
-import { ClientPool, type ReadRequest } from "./pool.ts";
+import {
+  ClientPool,
+  defaultReaders,
+  type ReadRequest,
+  wideFromNodes,
+  wideReaders,
+} from "./pool.ts";
 import {
   Code,
   type CreateSpec,
@@ -45,7 +51,7 @@ export interface SessionOptions {
   connectTimeoutMs?: number;
   /** How long an operation waits for a lost ensemble to come back before failing. @default 30000 */
   retryTimeoutMs?: number;
-  /** Clients used by bulk reads (the primary included). @default 6 */
+  /** Clients used by bulk reads (the primary included). @default 6, 16 for a walk of a large tree */
   readers?: number;
   /** Requests in flight per client. @default 250 */
   maxInFlight?: number;
@@ -162,6 +168,22 @@ export class ZkSession {
   }
 
   /**
+   * Opens the reader clients a walk of `nodes` znodes that sends a request per node is spread
+   * over: more for a large tree (`wideReaders` from `wideFromNodes`) unless the session's
+   * `readers` option fixes the number. They stay open, so a walk inside a zxid fence opens none
+   * if the fence (`committedZxid`) was read for the same tree.
+   */
+  openReadersFor(nodes: number | null): Promise<void> {
+    const wide = nodes !== null && nodes >= wideFromNodes;
+    return this.pool.openReaders(this.options.readers ?? (wide ? wideReaders : defaultReaders));
+  }
+
+  /** The clients bulk reads are spread over now, the primary included. */
+  get readers(): number {
+    return this.pool.readers;
+  }
+
+  /**
    * Makes every reader client's server catch up with the leader (`sync`), so a walk after a
    * write sees it even on a lagging follower.
    */
@@ -210,9 +232,12 @@ export class ZkSession {
    * write anywhere, a session opened or closed — raises it, so reading the same value twice
    * proves that nothing at all changed in between (a zxid fence: O(1) where a stat walk is
    * O(tree)). The reader clients are opened first (a `sync` on each): opening a session is a
-   * transaction too, and one opened later by a walk would break the fence for nothing.
+   * transaction too, and one opened later by a walk would break the fence for nothing; so are
+   * the extra readers a walk of the tree under `path` would open.
    */
   async committedZxid(path: string): Promise<bigint> {
+    const below = await this.allChildrenNumber(path);
+    await this.openReadersFor(below === null ? null : below + 1);
     await this.syncReaders(path);
     return (await this.primary()).zxid;
   }

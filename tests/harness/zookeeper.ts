@@ -47,6 +47,8 @@ export interface StartOptions {
   heapMb?: number;
   /** Extra system properties, e.g. `{ "jute.maxbuffer": "200000" }`. @default {} */
   properties?: Record<string, string>;
+  /** Connections the server takes from one client host (zoo.cfg `maxClientCnxns`; 0: any). @default 0 */
+  maxClientCnxns?: number;
 }
 
 const running = new Set<Server>();
@@ -262,7 +264,7 @@ function writeZooConfig(dir: string, port: number, options: StartOptions): strin
       `dataDir=${join(dir, "data")}`,
       `clientPort=${port}`,
       "clientPortAddress=127.0.0.1",
-      "maxClientCnxns=0",
+      `maxClientCnxns=${options.maxClientCnxns ?? 0}`,
       "admin.enableServer=false",
       "4lw.commands.whitelist=*",
       "",
