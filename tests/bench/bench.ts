@@ -6,8 +6,9 @@
  * start-up, and peak RSS is the process's own. The write ceiling (the same creates, prepared in
  * memory and sent as multi batches, nothing read) is measured in the same run, on the same
  * servers, and every time is also given as a multiple of it. Fresh JVMs are first warmed up with
- * an untimed copy, diff and rmr of a small tree, as a production ensemble that has served for a
- * while would be.
+ * three untimed rounds of copy, diff and rmr of a 6,500-znode tree, as a production ensemble that
+ * has served for a while would be: about 20,000 requests of each kind, past the JIT's thresholds
+ * for compiling their paths fully (a 1,300-znode round left the first timed copy 1.5–2× slower).
  *
  * With `--verify`, each copy is also compared node by node by a second, independent reader
  * (node-zookeeper-client, `second-reader.ts`).
@@ -118,7 +119,7 @@ async function benchOnce(
   const source = await openSession(parseTreeAddress(sourceServer.connectString), { log });
   const target = await openSession(parseTreeAddress(targetServer.connectString), { log });
   try {
-    const warm = pegasusTree({ cluster: "warm-up", tables: 20, partitions: 64 });
+    const warm = pegasusTree({ cluster: "warm-up", tables: 100, partitions: 64 });
     await write(source, warm.ops);
     await write(source, tree.ops.slice(1)); // `/pegasus` exists after the warm-up tree
     await source.create({
@@ -130,9 +131,11 @@ async function benchOnce(
     // Warm-up round, untimed: fresh JVMs are slow until their request paths are compiled.
     const warmSrc = `${sourceServer.connectString}${warm.root}`;
     const warmDst = `${targetServer.connectString}${warm.root}`;
-    expectExit("warm-up zk copy", await zk("copy", warmSrc, warmDst), 0);
-    expectExit("warm-up zk diff", await zk("diff", warmSrc, warmDst), 0);
-    expectExit("warm-up zk rmr", await zk("rmr", warmDst), 0);
+    for (let round = 0; round < 3; round++) {
+      expectExit("warm-up zk copy", await zk("copy", warmSrc, warmDst), 0);
+      expectExit("warm-up zk diff", await zk("diff", warmSrc, warmDst), 0);
+      expectExit("warm-up zk rmr", await zk("rmr", warmDst), 0);
+    }
 
     // The ceiling: the same creates, already in memory, straight into the empty target.
     const subtree = tree.ops.slice(1); // `/pegasus` is left on the target by the warm-up copy
