@@ -238,6 +238,14 @@ export class JuteReader {
     return value;
   }
 
+  /** Skips a length-prefixed byte string. */
+  skipBuffer(): void {
+    const length = this.int();
+    if (length <= 0) return;
+    this.need(length);
+    this.pos += length;
+  }
+
   string(): string {
     const length = this.int();
     if (length <= 0) return "";

@@ -290,7 +290,7 @@ async function walk(
         op: 22,
         path: items[0]?.path,
         encode: (w) => encodeReads(w, items),
-        decode: decodeReads,
+        decode: mode === "batchedStats" ? decodeStatReads : decodeReads,
       })
       .then((results) => {
         batchesOut--;
@@ -469,20 +469,33 @@ function encodeReads(w: JuteWriter, items: Waiting[]): void {
  */
 function decodeReads(reply: JuteReader): ReadResult[] {
   const size = reply.end - reply.pos;
-  let r = reply;
-  if (size * 2 < reply.buf.buffer.byteLength) {
-    const copy = Buffer.allocUnsafe(size);
-    reply.buf.copy(copy, 0, reply.pos, reply.end);
-    r = new JuteReader(copy);
-  }
+  if (size * 2 >= reply.buf.buffer.byteLength) return readResults(reply, true);
+  const copy = Buffer.allocUnsafe(size);
+  reply.buf.copy(copy, 0, reply.pos, reply.end);
+  return readResults(new JuteReader(copy), true);
+}
+
+/**
+ * Decodes a stat-only walk's multiRead reply: the data (read only for their stat) are skipped,
+ * so nothing of the reply outlives it — no copy, and no view per node for the collector.
+ */
+function decodeStatReads(reply: JuteReader): ReadResult[] {
+  return readResults(reply, false);
+}
+
+function readResults(r: JuteReader, keepData: boolean): ReadResult[] {
   const results: ReadResult[] = [];
   for (;;) {
     const type = r.int();
     const done = r.bool();
     r.int();
     if (done) return results;
-    if (type === Op.getData) results.push({ data: r.bufferView(), stat: r.stat() });
-    else if (type === 8) results.push({ children: r.strings() });
+    if (type === Op.getData) {
+      let data: Buffer = empty;
+      if (keepData) data = r.bufferView();
+      else r.skipBuffer();
+      results.push({ data, stat: r.stat() });
+    } else if (type === 8) results.push({ children: r.strings() });
     else if (type === Op.error) results.push({ error: r.int() });
     else throw new ZkError(Code.marshallingError, undefined, `unexpected multiRead result ${type}`);
   }
