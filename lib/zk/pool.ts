@@ -155,7 +155,7 @@ export class ClientPool {
         ensemble: this.options.label,
         event: "readers",
         server: this.address.connect,
-        detail: `${left.length} of ${count} more reader sessions did not connect within ${waitMs / 1000} s (a server may cap connections per client host: maxClientCnxns); reading with ${this.clients.length}`,
+        detail: `${left.length} of ${count} more reader sessions did not connect within ${waitMs / 1000} s (a server refuses more connections from this host, see its maxClientCnxns, or the ensemble is unreachable); reading with ${this.clients.length}`,
       });
     }
   }

@@ -8,7 +8,8 @@
  * servers, and every time is also given as a multiple of it. Fresh JVMs are first warmed up with
  * three untimed rounds of copy, diff and rmr of a 6,500-znode tree, as a production ensemble that
  * has served for a while would be: about 20,000 requests of each kind, past the JIT's thresholds
- * for compiling their paths fully (a 1,300-znode round left the first timed copy 1.5–2× slower).
+ * for compiling their paths fully (in one pair of runs, after a single 1,300-znode round the timed
+ * copies took 1.3–1.8× as long).
  *
  * With `--verify`, each copy is also compared node by node by a second, independent reader
  * (node-zookeeper-client, `second-reader.ts`).
