@@ -37,7 +37,11 @@ export interface WalkSummary {
 export interface WalkOptions {
   /** Expected node count, for progress events. */
   total?: number | null;
-  /** Nodes being read at once. @default 4000 */
+  /**
+   * Nodes being read at once. @default 1500: as fast as 4000 with 16 reader sessions (the server
+   * gains from connections ready at once, not from depth), and a 257k-node copy or diff peaked
+   * 10–25 MB lower — fewer nodes in flight, fewer objects promoted before they die.
+   */
   window?: number;
   /** A consumer that cannot keep up (e.g. a writer): no new reads start while it is blocked. */
   backpressure?: Backpressure;
@@ -139,7 +143,7 @@ async function walk(
   }
   await session.syncReaders(root);
   const summary: WalkSummary = { nodes: 0, bytes: 0, vanished: [], rootMissing: false };
-  const window = options.window ?? 4000;
+  const window = options.window ?? 1500;
   // Depth first, in path order: the children listed under the parent that comes first in the
   // tree's sorted pre-order are read first (the last entry). Not in the order replies came back:
   // two walks of equal trees then read nodes in nearly the same order whatever the timing, so a
