@@ -4,7 +4,7 @@
  * network partition (sockets stay open, nothing flows, new connections hang).
  */
 import { createServer, type Server, Socket } from "node:net";
-import { freePort } from "./zookeeper.ts";
+import { freePort } from "./ports.ts";
 
 /** A running proxy; connect clients to `connectString`. */
 export interface FaultProxy {

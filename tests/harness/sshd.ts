@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { $, type ProcessPromise } from "zx";
-import { freePort } from "./zookeeper.ts";
+import { freePort } from "./ports.ts";
 
 /** A running sshd and the client settings that reach it. */
 export interface SshServer {

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import zookeeper from "node-zookeeper-client";
 import { commandLineOf } from "./detached.ts";
+import { freePort } from "./ports.ts";
 import {
-  freePort,
   ruok,
   startDetachedZooKeeper,
   startZooKeepers,

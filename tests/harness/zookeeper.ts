@@ -9,11 +9,12 @@
  * a pid file, which outlives the command that started it and is stopped by pid.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { $, type ProcessPromise } from "zx";
 import { isAlive, spawnDetached, stopPidFile } from "./detached.ts";
+import { freePort } from "./ports.ts";
 
 const zookeeperJar = "/usr/share/java/zookeeper.jar";
 const classpath = `/etc/zookeeper/conf:${zookeeperJar}`;
@@ -120,44 +121,6 @@ export function ruok(port: number, timeoutMs = 1000): Promise<boolean> {
     });
     socket.on("end", () => done(reply === "imok"));
     socket.on("error", () => done(false));
-  });
-}
-
-/**
- * A free TCP port on 127.0.0.1 (bound and released; retried by callers on a clash), chosen below
- * the kernel's ephemeral range (32768+): a client connecting to a stopped server's port could
- * otherwise be handed that very port and connect to itself.
- */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await canBind(port)) return port;
-  }
-  return await bindAny();
-}
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
-function bindAny(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
   });
 }
 

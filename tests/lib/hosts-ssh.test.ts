@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommandFailed, Hosts } from "../../lib/hosts.ts";
 import { createLog } from "../../lib/log.ts";
+import { freePort } from "../harness/ports.ts";
 import { type SshServer, startSshd } from "../harness/sshd.ts";
-import { freePort } from "../harness/zookeeper.ts";
 
 const nasty = `bar"";baz!$#^$'&*~*%)({}||\\/`;
 let sshd: SshServer;

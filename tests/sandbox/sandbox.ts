@@ -13,8 +13,8 @@ import { join, resolve } from "node:path";
 import { $ } from "zx";
 import { loadInventory } from "../../lib/inventory.ts";
 import { killNow, readPidFile } from "../harness/detached.ts";
+import { freePort } from "../harness/ports.ts";
 import {
-  freePort,
   startDetachedZooKeeper,
   startZooKeepers,
   stopDetachedZooKeeper,

@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { compareEnsembles, sharedServers } from "../../../lib/zk/ensemble-identity.ts";
-import {
-  freePort,
-  startZooKeepers,
-  stopZooKeepers,
-  type ZooKeeperServer,
-} from "../../harness/zookeeper.ts";
+import { freePort } from "../../harness/ports.ts";
+import { startZooKeepers, stopZooKeepers, type ZooKeeperServer } from "../../harness/zookeeper.ts";
 import { cli, node, readWithSecondClient, seed, session } from "./helpers.ts";
 
 let one: ZooKeeperServer;

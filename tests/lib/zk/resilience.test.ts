@@ -2,12 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { count, TreeWriter, type ZkSession } from "../../../lib/zk/index.ts";
 import { pegasusTree } from "../../bench/pegasus-tree.ts";
 import { type FaultProxy, startFaultProxy } from "../../harness/fault-proxy.ts";
-import {
-  freePort,
-  startZooKeepers,
-  stopZooKeepers,
-  type ZooKeeperServer,
-} from "../../harness/zookeeper.ts";
+import { freePort } from "../../harness/ports.ts";
+import { startZooKeepers, stopZooKeepers, type ZooKeeperServer } from "../../harness/zookeeper.ts";
 import {
   cli,
   cliWatching,
