@@ -167,18 +167,27 @@ async function walk(
     fail = reject;
   });
 
+  /**
+   * Reports progress. It runs inside reply handlers whose errors nothing else would see: a log
+   * that cannot be written (a full disk under the journal) must fail the walk, not leave a node
+   * counted as in flight forever and the walk waiting for it.
+   */
   const progress = (force: boolean) => {
     const now = performance.now();
     if (!force && now - lastProgress < 200) return;
     lastProgress = now;
-    collectGarbage();
-    session.log({
-      kind: "zk-progress",
-      ensemble: session.label,
-      phase: "read",
-      done: summary.nodes,
-      total: options.total ?? null,
-    });
+    try {
+      collectGarbage();
+      session.log({
+        kind: "zk-progress",
+        ensemble: session.label,
+        phase: "read",
+        done: summary.nodes,
+        total: options.total ?? null,
+      });
+    } catch (error) {
+      abort(error);
+    }
   };
 
   const abort = (error: unknown) => {
