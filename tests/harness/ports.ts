@@ -2,9 +2,9 @@
  * Free TCP ports for test servers. Test files run two at a time, each picking ports at random
  * from the same range, and a port picked is not bound at once (a ZooKeeper JVM takes seconds to
  * listen): in that window it still looks free to the other process, which then starts its own
- * server there, fails to bind, and talks to the first process's server instead (a sandbox asked
- * another sandbox's meta to create `table01` and got ERR_APP_EXIST). So each port handed out is
- * also reserved for a while by a file that only one process can create.
+ * server there, fails to bind, and talks to the first process's server instead (the likely cause
+ * of one CI failure: a fresh sandbox's create of `table01` answered ERR_APP_EXIST). So each port
+ * handed out is also reserved for a while by a file that only one process can create.
  */
 import { mkdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
