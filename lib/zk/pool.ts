@@ -130,6 +130,11 @@ export class ClientPool {
     return this.readersOpened;
   }
 
+  /** The clients asked for so far by `openReaders` (some may have been refused). */
+  get wanted(): number {
+    return this.readersWanted;
+  }
+
   /** The clients bulk reads are spread over now (the primary included). */
   get readers(): number {
     return this.clients.length;

@@ -168,14 +168,25 @@ export class ZkSession {
   }
 
   /**
-   * Opens the reader clients a walk of `nodes` znodes that sends a request per node is spread
-   * over: more for a large tree (`wideReaders` from `wideFromNodes`) unless the session's
-   * `readers` option fixes the number. They stay open, so a walk inside a zxid fence opens none
-   * if the fence (`committedZxid`) was read for the same tree.
+   * Opens the reader clients a walk of the tree at `root` that sends a request per node is spread
+   * over: `wideReaders` for `wideFromNodes` znodes or more, else `defaultReaders`, unless the
+   * session's `readers` option fixes the number. `nodes` is the tree's size when the caller knows
+   * it; else the tree is counted, but only while more readers could still open: a
+   * getAllChildrenNumber costs the server a pass over its whole tree, and fences run while the
+   * leader is blind. The readers stay open, so a walk inside a zxid fence opens none if the
+   * fence (`committedZxid`) was read for the same tree.
    */
-  openReadersFor(nodes: number | null): Promise<void> {
-    const wide = nodes !== null && nodes >= wideFromNodes;
-    return this.pool.openReaders(this.options.readers ?? (wide ? wideReaders : defaultReaders));
+  async openReadersFor(root: string, nodes?: number | null): Promise<void> {
+    if (this.options.readers !== undefined || this.pool.wanted >= wideReaders) {
+      return this.pool.openReaders();
+    }
+    let size = nodes;
+    if (size === undefined) {
+      const below = await this.allChildrenNumber(root);
+      size = below === null ? null : below + 1;
+    }
+    const wide = size !== null && size >= wideFromNodes;
+    return this.pool.openReaders(wide ? wideReaders : defaultReaders);
   }
 
   /** The clients bulk reads are spread over now, the primary included. */
@@ -236,8 +247,7 @@ export class ZkSession {
    * the extra readers a walk of the tree under `path` would open.
    */
   async committedZxid(path: string): Promise<bigint> {
-    const below = await this.allChildrenNumber(path);
-    await this.openReadersFor(below === null ? null : below + 1);
+    await this.openReadersFor(path);
     await this.syncReaders(path);
     return (await this.primary()).zxid;
   }

@@ -138,8 +138,7 @@ async function walk(
 ): Promise<WalkSummary> {
   if (mode === "content" || mode === "batched" || mode === "stats") {
     // A request per node: the server spends less CPU on each when more connections send them.
-    const below = options.total === undefined ? await session.allChildrenNumber(root) : undefined;
-    await session.openReadersFor(options.total ?? (below == null ? null : below + 1));
+    await session.openReadersFor(root, options.total);
   }
   await session.syncReaders(root);
   const summary: WalkSummary = { nodes: 0, bytes: 0, vanished: [], rootMissing: false };
