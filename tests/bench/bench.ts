@@ -3,9 +3,10 @@
  * znodes, ≈ 10 MB, plus a held ephemeral LOCKNODE) between two local ZooKeeper servers; with
  * `--scale 10` also on ten times that (1000 tables, ≈ 257,000 znodes, ≈ 100 MB). Each tool runs
  * as the operator runs it — `bun scripts/main.ts zk …` in its own process — so times include
- * start-up, and peak RSS is the process's own. The write ceiling (the same creates, prepared in
- * memory and sent as multi batches, nothing read) is measured in the same run, on the same
- * servers, and every time is also given as a multiple of it. Fresh JVMs are first warmed up with
+ * start-up, and peak RSS is the process's own; its CPU is printed with the CPU both servers
+ * spent meanwhile, and how many of the machine's cores the three kept busy. The write ceiling
+ * (the same creates, prepared in memory and sent as multi batches, nothing read) is measured in
+ * the same run, on the same servers, and every time is also given as a multiple of it. Fresh JVMs are first warmed up with
  * three untimed rounds of copy, diff and rmr of a 6,500-znode tree, as a production ensemble that
  * has served for a while would be: about 20,000 requests of each kind, past the JIT's thresholds
  * for compiling their paths fully (in one pair of runs, after a single 1,300-znode round the timed
@@ -28,6 +29,7 @@ import { CreateFlags, type MultiOp } from "../../lib/zk/protocol.ts";
 import { startZooKeepers, stopZooKeepers } from "../harness/zookeeper.ts";
 import { blindWork } from "./blind-work.ts";
 import { pegasusTree } from "./pegasus-tree.ts";
+import { processCpuMs } from "./process-cpu.ts";
 import { compareWithSecondClient } from "./second-reader.ts";
 
 const { values } = parseArgs({
@@ -47,12 +49,20 @@ interface Run {
   rssMb: number;
   /** CPU time of the zk process itself (user + system). */
   cpuMs: number;
+  /** CPU time both ZooKeeper servers spent meanwhile. */
+  serversCpuMs: number;
   exitCode: number;
   output: string;
 }
 
-/** Runs `zk …` in a fresh process under /usr/bin/time; returns wall time, peak RSS, exit code. */
-async function zk(...args: string[]): Promise<Run> {
+/**
+ * Runs `zk …` in a fresh process under /usr/bin/time; returns wall time, peak RSS, exit code, and
+ * the CPU it and the servers `serverPids` used (three processes on this machine's cores: the sum
+ * over the wall time says how busy the cores were).
+ */
+async function runZk(serverPids: readonly number[], ...args: string[]): Promise<Run> {
+  const serversCpu = () => serverPids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
+  const servers0 = serversCpu();
   const started = performance.now();
   const child = Bun.spawn(
     [
@@ -72,10 +82,11 @@ async function zk(...args: string[]): Promise<Run> {
     child.exited,
   ]);
   const ms = performance.now() - started;
+  const serversCpuMs = serversCpu() - servers0;
   const rssMb = Number(/maxrss-kb=(\d+)/.exec(errors)?.[1] ?? 0) / 1000;
   const cpu = /cpu-s=([\d.]+)\+([\d.]+)/.exec(errors);
   const cpuMs = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : 0;
-  return { ms, rssMb, cpuMs, exitCode, output: output + errors };
+  return { ms, rssMb, cpuMs, serversCpuMs, exitCode, output: output + errors };
 }
 
 function expectExit(what: string, run: Run, code: number): Run {
@@ -117,6 +128,9 @@ async function benchOnce(
   const heapMb = znodes > 100_000 ? 2048 : 512;
   const [sourceServer, targetServer] = await startZooKeepers(2, { heapMb });
   if (!sourceServer || !targetServer) throw new Error("two servers expected");
+  const [sourcePid, targetPid] = [sourceServer.pid, targetServer.pid];
+  if (!sourcePid || !targetPid) throw new Error("two running servers expected");
+  const zk = (...args: string[]) => runZk([sourcePid, targetPid], ...args);
   const source = await openSession(parseTreeAddress(sourceServer.connectString), { log });
   const target = await openSession(parseTreeAddress(targetServer.connectString), { log });
   try {
@@ -140,9 +154,15 @@ async function benchOnce(
 
     // The ceiling: the same creates, already in memory, straight into the empty target.
     const subtree = tree.ops.slice(1); // `/pegasus` is left on the target by the warm-up copy
+    const ceilingCpu0 = { ours: process.cpuUsage(), server: processCpuMs(targetPid) };
     const started = performance.now();
     await write(target, subtree);
     const ceilingMs = performance.now() - started;
+    const ceilingOurs = process.cpuUsage(ceilingCpu0.ours);
+    const ceilingCpu = {
+      ours: (ceilingOurs.user + ceilingOurs.system) / 1000,
+      server: processCpuMs(targetPid) - ceilingCpu0.server,
+    };
     await write(
       target,
       [...subtree].reverse().map((op) => ({ type: "delete" as const, path: op.path, version: -1 })),
@@ -184,7 +204,7 @@ async function benchOnce(
         what: "write ceiling (multi creates, in memory)",
         run: null,
         ms: ceilingMs,
-        note: rate(ceilingMs),
+        note: `CPU ${formatMs(ceilingCpu.ours)}, target server ${formatMs(ceilingCpu.server)}; ${rate(ceilingMs)}`,
       },
       { what: "zk copy", run: copy, ms: copy.ms, note: rate(copy.ms) },
       { what: "zk diff", run: diff, ms: diff.ms, note: "" },
@@ -215,7 +235,7 @@ async function benchOnce(
     for (const row of rows) {
       const ratio = row.run ? `${(row.ms / ceilingMs).toFixed(1)}× ceiling` : "";
       const usage = row.run
-        ? `peak RSS ${row.run.rssMb.toFixed(0)} MB, CPU ${formatMs(row.run.cpuMs)}`
+        ? `peak RSS ${row.run.rssMb.toFixed(0)} MB, CPU ${formatMs(row.run.cpuMs)}, servers ${formatMs(row.run.serversCpuMs)} (${((row.run.cpuMs + row.run.serversCpuMs) / row.ms).toFixed(1)} cores busy)`
         : "";
       const notes = [ratio, usage, row.note].filter(Boolean).join("; ");
       console.log(`${row.what.padEnd(42)} ${formatMs(row.ms).padStart(8)}  ${notes}`);

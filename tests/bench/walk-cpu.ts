@@ -6,13 +6,14 @@
  * `startDetachedZooKeeper` writes.
  *
  *   npm run bench:walk -- HOST:PORT/ROOT --pid-file DIR/zookeeper.pid [--readers 6]
- *     [--in-flight 250] [--walk content|stats] [--rounds 2]
+ *     [--in-flight 250] [--window 1500] [--walk content|stats] [--rounds 2]
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createLog } from "../../lib/log.ts";
 import { openSession, parseTreeAddress } from "../../lib/zk/index.ts";
 import { walkContent, walkStats } from "../../lib/zk/walk.ts";
+import { processCpuMs } from "./process-cpu.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -22,6 +23,7 @@ const { values, positionals } = parseArgs({
     "in-flight": { type: "string", default: "250" },
     walk: { type: "string", default: "content" },
     rounds: { type: "string", default: "2" },
+    window: { type: "string", default: "1500" },
   },
 });
 const [address] = positionals;
@@ -30,12 +32,7 @@ if (!address || !values["pid-file"]) {
   process.exit(2);
 }
 const pid = readFileSync(values["pid-file"], "utf8").trim();
-const ticksPerSecond = 100;
-/** The server's CPU so far, in ms (fields 14 and 15 of /proc/PID/stat, in clock ticks). */
-const serverCpuMs = () => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
-};
+const serverCpuMs = () => processCpuMs(pid);
 
 const tree = parseTreeAddress(address);
 const zk = await openSession(tree, {
@@ -48,11 +45,11 @@ for (let round = 0; round < Number(values.rounds); round++) {
   const server0 = serverCpuMs();
   const ours0 = process.cpuUsage();
   const started = performance.now();
-  const { nodes } = await walk(zk, tree.path, () => {});
+  const { nodes } = await walk(zk, tree.path, () => {}, { window: Number(values.window) });
   const ours = process.cpuUsage(ours0);
   const ms = (n: number) => `${(n / 1000).toFixed(2)} s`;
   console.log(
-    `${values.walk} walk, ${values.readers} readers × ${values["in-flight"]}: ${nodes} znodes, ` +
+    `${values.walk} walk, ${values.readers} readers × ${values["in-flight"]}, ${values.window} nodes in flight: ${nodes} znodes, ` +
       `wall ${ms(performance.now() - started)}, server CPU ${ms(serverCpuMs() - server0)}, ` +
       `our CPU ${ms((ours.user + ours.system) / 1000)} (sys ${ms(ours.system / 1000)})`,
   );
