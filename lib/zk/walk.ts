@@ -9,7 +9,7 @@ import { ActionFailed } from "../errors.ts";
 import { joinPath } from "./address.ts";
 import { type Acl, AclCache, JuteReader, type JuteWriter, type Stat } from "./jute.ts";
 import type { KnownAcls } from "./known-acls.ts";
-import { collectGarbage } from "./memory.ts";
+import { collectionCadence } from "./memory.ts";
 import { type NodeType, nodeTypeOf, ttlOf, type ZNode } from "./node-type.ts";
 import { Code, hasCode, Op, readChildren, writePathNoWatch, ZkError } from "./protocol.ts";
 import type { ZkSession } from "./session.ts";
@@ -176,7 +176,6 @@ async function walk(
     if (!force && now - lastProgress < 200) return;
     lastProgress = now;
     try {
-      collectGarbage();
       session.log({
         kind: "zk-progress",
         ensemble: session.label,
@@ -240,6 +239,7 @@ async function walk(
     }
     summary.nodes++;
     summary.bytes += node.data.length;
+    collectionCadence.handled(1);
     // Sorted, so that two walks of equal trees visit them in the same order (a diff pairs nodes
     // as they come); the server lists children in hash-set order.
     const names = (

@@ -8,7 +8,7 @@
 import { ActionFailed, PreconditionFailed } from "../errors.ts";
 import { formatBytes } from "./events.ts";
 import type { Acl } from "./jute.ts";
-import { collectGarbage } from "./memory.ts";
+import { collectionCadence } from "./memory.ts";
 import { createFlagsOf, nodeTypeOf, sameAcl, ttlOf } from "./node-type.ts";
 import {
   Code,
@@ -343,6 +343,7 @@ export class TreeWriter {
 
   private applied(batch: Batch): void {
     this.summary.ops += batch.ops.length;
+    collectionCadence.handled(batch.ops.length);
     this.summary.batches++;
     this.summary.bytes += batch.bytes;
     this.progress(false);
@@ -392,7 +393,6 @@ export class TreeWriter {
     const now = performance.now();
     if (!force && now - this.lastProgress < 200) return;
     this.lastProgress = now;
-    collectGarbage(); // a restore reads no tree: its writer is what reports progress
     this.session.log({
       kind: "zk-progress",
       ensemble: this.session.label,

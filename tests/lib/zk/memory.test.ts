@@ -1,0 +1,64 @@
+/**
+ * The collection cadence (lib/zk/memory.ts): a full collection after every N nodes handled while
+ * the heap is above a floor — and walks and writers report every node they handle to it, so a
+ * long walk's garbage is bounded by N nodes, not by the tree.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { walkContent, walkStats, type ZkSession } from "../../../lib/zk/index.ts";
+import { CollectionCadence, collectionCadence } from "../../../lib/zk/memory.ts";
+import { startZooKeepers, stopZooKeepers, type ZooKeeperServer } from "../../harness/zookeeper.ts";
+import { node, seed, session } from "./helpers.ts";
+
+test("a cadence collects after every `every` nodes, and skips a turn while the heap is below its floor", () => {
+  const heap = { used: 100 };
+  let runs = 0;
+  const cadence = new CollectionCadence({
+    every: 1000,
+    floorBytes: 50,
+    heapUsed: () => heap.used,
+    collect: () => runs++,
+  });
+  cadence.handled(999);
+  expect(runs).toBe(0);
+  cadence.handled(1);
+  expect(runs).toBe(1);
+  cadence.handled(500);
+  cadence.handled(499);
+  expect(runs).toBe(1);
+  heap.used = 10; // the next turn comes while the heap is small: nothing is forced
+  cadence.handled(1);
+  expect(runs).toBe(1);
+  heap.used = 100;
+  cadence.handled(999);
+  expect(runs).toBe(1);
+  cadence.handled(1);
+  expect(runs).toBe(2);
+  cadence.handled(5000); // a large batch is one turn
+  expect(runs).toBe(3);
+  expect(cadence.collections).toBe(3);
+  expect(cadence.handledTotal).toBe(8000);
+});
+
+let server: ZooKeeperServer;
+let zk: ZkSession;
+
+beforeAll(async () => {
+  [server] = (await startZooKeepers(1)) as [ZooKeeperServer];
+  zk = await session(server.connectString);
+});
+
+afterAll(async () => {
+  await zk?.close();
+  await stopZooKeepers();
+});
+
+test("walks and writers report every node they handle to the process's cadence", async () => {
+  const tree = [node("/m"), ...Array.from({ length: 300 }, (_, i) => node(`/m/${i}`, "x"))];
+  const before = collectionCadence.handledTotal;
+  await seed(zk, tree);
+  expect(collectionCadence.handledTotal - before).toBe(301);
+  await walkContent(zk, "/m", () => {});
+  expect(collectionCadence.handledTotal - before).toBe(602);
+  await walkStats(zk, "/m", () => {});
+  expect(collectionCadence.handledTotal - before).toBe(903);
+}, 30_000);
