@@ -9,6 +9,9 @@
  * 121–125 MB instead of 158–166 MB, `zk copy` 103 MB instead of 127–133 MB, `zk rmr` 88–91 MB
  * instead of 114–117 MB, for 0.5–1.2 s more of our CPU per 257k-node diff. Collecting every
  * 200 ms once the heap passed twice the last live set, as before, left those peaks where they were.
+ * A full collection costs in proportion to what is live, so a turn is skipped while the last one
+ * would take more than a tenth of the time since it ended: a process holding much (a runbook
+ * step's stamps and digests) collects less often instead of spending its time collecting.
  */
 
 /** When and how the collector is asked to run; see {@link CollectionCadence}. */
@@ -17,13 +20,17 @@ export interface CadenceOptions {
   every: number;
   /** Heap use below which nothing is forced: a walk of a small tree never pays for a collection. */
   floorBytes: number;
+  /** The most of the time since the last collection ended that the next may take. */
+  budget: number;
   heapUsed: () => number;
   collect: () => void;
+  /** Milliseconds, monotonic. */
+  now: () => number;
 }
 
 /**
  * Counts the nodes walks and writers handle and runs a full collection after every `every` of
- * them, unless the heap is still below `floorBytes`.
+ * them, unless the heap is still below `floorBytes` or the collection would overrun `budget`.
  * @example const cadence = new CollectionCadence(); cadence.handled(batch.length);
  */
 export class CollectionCadence {
@@ -32,25 +39,36 @@ export class CollectionCadence {
   /** Full collections run so far. */
   collections = 0;
   private since = 0;
+  private lastEnded = Number.NEGATIVE_INFINITY;
+  private lastTookMs = 0;
 
   constructor(
     private readonly options: CadenceOptions = {
       every: 10_000,
       floorBytes: 8 * 1024 * 1024,
+      budget: 0.1,
       heapUsed: () => process.memoryUsage().heapUsed,
       collect: () => Bun.gc(true),
+      now: () => performance.now(),
     },
   ) {}
 
-  /** Counts `count` nodes read or written; collects when `every` have passed since the last time. */
+  /**
+   * Counts `count` nodes read or written; collects when `every` have passed since the last turn,
+   * unless the heap is below the floor or the last collection would overrun the budget.
+   */
   handled(count: number): void {
     this.handledTotal += count;
     this.since += count;
     if (this.since < this.options.every) return;
     this.since = 0;
+    const started = this.options.now();
+    if (this.lastTookMs > (started - this.lastEnded) * this.options.budget) return;
     if (this.options.heapUsed() < this.options.floorBytes) return;
     this.options.collect();
     this.collections++;
+    this.lastEnded = this.options.now();
+    this.lastTookMs = this.lastEnded - started;
   }
 }
 

@@ -15,8 +15,10 @@ test("a cadence collects after every `every` nodes, and skips a turn while the h
   const cadence = new CollectionCadence({
     every: 1000,
     floorBytes: 50,
+    budget: 1,
     heapUsed: () => heap.used,
     collect: () => runs++,
+    now: () => 0,
   });
   cadence.handled(999);
   expect(runs).toBe(0);
@@ -37,6 +39,30 @@ test("a cadence collects after every `every` nodes, and skips a turn while the h
   expect(runs).toBe(3);
   expect(cadence.collections).toBe(3);
   expect(cadence.handledTotal).toBe(8000);
+});
+
+test("a cadence skips a turn while the last collection would take more than its budget of the time since", () => {
+  const clock = { ms: 0 };
+  let runs = 0;
+  const cadence = new CollectionCadence({
+    every: 10,
+    floorBytes: 0,
+    budget: 0.1,
+    heapUsed: () => 1,
+    collect: () => {
+      runs++;
+      clock.ms += 50; // a collection of a large live set
+    },
+    now: () => clock.ms,
+  });
+  cadence.handled(10);
+  expect(runs).toBe(1);
+  clock.ms += 100; // 50 ms would be half of the 100 ms since: skipped
+  cadence.handled(10);
+  expect(runs).toBe(1);
+  clock.ms += 400; // 50 ms is a tenth of the 500 ms since the last one ended
+  cadence.handled(10);
+  expect(runs).toBe(2);
 });
 
 let server: ZooKeeperServer;
