@@ -46,7 +46,7 @@ export class CollectionCadence {
     private readonly options: CadenceOptions = {
       every: 10_000,
       floorBytes: 8 * 1024 * 1024,
-      budget: 0.1,
+      budget: 0.2,
       heapUsed: () => process.memoryUsage().heapUsed,
       collect: () => Bun.gc(true),
       now: () => performance.now(),
