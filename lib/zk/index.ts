@@ -56,6 +56,7 @@ export {
 export { type Difference, type DiffOptions, type DiffResult, diffTrees } from "./diff-trees.ts";
 export { type Acl, openAcl, Perms, type Stat } from "./jute.ts";
 export { KnownAcls } from "./known-acls.ts";
+export { collectionCadence } from "./memory.ts";
 export {
   type EphemeralNode,
   formatAcl,

@@ -10,7 +10,7 @@
  * instead of 114–117 MB, for 0.5–1.2 s more of our CPU per 257k-node diff. Collecting every
  * 200 ms once the heap passed twice the last live set, as before, left those peaks where they were.
  * A full collection costs in proportion to what is live, so a turn is skipped while the last one
- * would take more than a tenth of the time since it ended: a process holding much (a runbook
+ * would take more than a fifth of the time since it ended: a process holding much (a runbook
  * step's stamps and digests) collects less often instead of spending its time collecting.
  */
 
@@ -39,6 +39,7 @@ export class CollectionCadence {
   /** Full collections run so far. */
   collections = 0;
   private since = 0;
+  private pauses = 0;
   private lastEnded = Number.NEGATIVE_INFINITY;
   private lastTookMs = 0;
 
@@ -60,7 +61,7 @@ export class CollectionCadence {
   handled(count: number): void {
     this.handledTotal += count;
     this.since += count;
-    if (this.since < this.options.every) return;
+    if (this.since < this.options.every || this.pauses > 0) return;
     this.since = 0;
     const started = this.options.now();
     if (this.lastTookMs > (started - this.lastEnded) * this.options.budget) return;
@@ -69,6 +70,20 @@ export class CollectionCadence {
     this.collections++;
     this.lastEnded = this.options.now();
     this.lastTookMs = this.lastEnded - started;
+  }
+
+  /**
+   * Runs `work` with no collection forced: where time matters more than memory, as while the
+   * leader is blind (the collector still runs on its own).
+   * @example await collectionCadence.paused(() => copyAndVerify(ctx));
+   */
+  async paused<T>(work: () => Promise<T>): Promise<T> {
+    this.pauses++;
+    try {
+      return await work();
+    } finally {
+      this.pauses--;
+    }
   }
 }
 

@@ -23,6 +23,7 @@
  */
 import { ActionFailed } from "../../lib/errors.ts";
 import type { Step } from "../../lib/step.ts";
+import { collectionCadence } from "../../lib/zk/index.ts";
 import { followersStopped, leaderIsBlind } from "../runbook/checks.ts";
 import type { MigrationContext } from "../runbook/context.ts";
 import { copyRoot } from "../runbook/copy-root.ts";
@@ -41,58 +42,62 @@ const copyTreeStep: Step<MigrationContext> = {
   id: "copy/04-copy-tree",
   title: "Bring the copy up to date while the leader is blind, and verify it",
   preconditions: [leaderIsBlind, followersStopped, targetRootIsFree, appsUnlockedOn("source")],
-  run: async (ctx) => {
-    const snapshot = ctx.dryRun
-      ? undefined
-      : ctx.journal.newBackupFile(`zk/source-before-copy-${Date.now()}.zksnap`);
-    const known = ctx.dryRun ? null : preCopyAcls(ctx);
-    if (!ctx.dryRun && !known) {
-      ctx.log({
-        kind: "info",
-        message:
-          "  no pre-copy ACLs (copy/02-pre-copy did not run here, or its files are gone): every ACL is read",
-      });
-    }
-    const targetNodes = ctx.dryRun ? null : await preCopiedTarget(ctx);
-    if (targetNodes) {
-      ctx.log({
-        kind: "info",
-        message:
-          "  the target is as copy/02-pre-copy verified it (no transaction on the target ensemble since): not read again before writing",
-      });
-    }
-    const copy = await copyRoot(ctx, copyTreeStep.id, {
-      snapshot,
-      knownAcls: known ?? undefined,
-      targetNodes: targetNodes ?? undefined,
-    });
-    if (copy.snapshot) {
-      ctx.log({
-        kind: "info",
-        message: `  snapshot of the source (same read): ${copy.read} znodes in ${copy.snapshot.file}`,
-      });
-    }
-    if (ctx.dryRun) return;
-    const diff = await compareTrees(ctx, copy, known?.target);
-    const changes = diff.unchanged?.changes ?? [];
-    if (changes.length > 0) {
-      throw new ActionFailed(
-        `The source tree changed while it was copied and verified: ${changes.length} changes (${firstChanges(changes)})`,
-        {
-          hint: "Blind does not stop DDL, env changes, duplication, backup or bulk load. Stop them, then run again: the copy is redone.",
-        },
-      );
-    }
-    if (!diff.identical) {
-      throw new ActionFailed(
-        `The copy differs from the source: ${diff.differences.length} differences (${firstDifferences(diff.differences)})`,
-        { hint: "Run the step again: it completes the copy and removes what the source lacks." },
-      );
-    }
-    ctx.journal.setFact("copiedZnodes", diff.unchanged?.nodes ?? diff.sourceNodes);
-  },
+  // Blind time matters more than memory here: no collections forced (lib/zk/memory.ts).
+  run: (ctx) => collectionCadence.paused(() => copyAndVerify(ctx)),
   postconditions: [targetEqualsSource, appsUnlockedOn("target")],
 };
+
+/** The step's work: the copy onto step 2's, its snapshot, and the verification. */
+async function copyAndVerify(ctx: MigrationContext): Promise<void> {
+  const snapshot = ctx.dryRun
+    ? undefined
+    : ctx.journal.newBackupFile(`zk/source-before-copy-${Date.now()}.zksnap`);
+  const known = ctx.dryRun ? null : preCopyAcls(ctx);
+  if (!ctx.dryRun && !known) {
+    ctx.log({
+      kind: "info",
+      message:
+        "  no pre-copy ACLs (copy/02-pre-copy did not run here, or its files are gone): every ACL is read",
+    });
+  }
+  const targetNodes = ctx.dryRun ? null : await preCopiedTarget(ctx);
+  if (targetNodes) {
+    ctx.log({
+      kind: "info",
+      message:
+        "  the target is as copy/02-pre-copy verified it (no transaction on the target ensemble since): not read again before writing",
+    });
+  }
+  const copy = await copyRoot(ctx, copyTreeStep.id, {
+    snapshot,
+    knownAcls: known ?? undefined,
+    targetNodes: targetNodes ?? undefined,
+  });
+  if (copy.snapshot) {
+    ctx.log({
+      kind: "info",
+      message: `  snapshot of the source (same read): ${copy.read} znodes in ${copy.snapshot.file}`,
+    });
+  }
+  if (ctx.dryRun) return;
+  const diff = await compareTrees(ctx, copy, known?.target);
+  const changes = diff.unchanged?.changes ?? [];
+  if (changes.length > 0) {
+    throw new ActionFailed(
+      `The source tree changed while it was copied and verified: ${changes.length} changes (${firstChanges(changes)})`,
+      {
+        hint: "Blind does not stop DDL, env changes, duplication, backup or bulk load. Stop them, then run again: the copy is redone.",
+      },
+    );
+  }
+  if (!diff.identical) {
+    throw new ActionFailed(
+      `The copy differs from the source: ${diff.differences.length} differences (${firstDifferences(diff.differences)})`,
+      { hint: "Run the step again: it completes the copy and removes what the source lacks." },
+    );
+  }
+  ctx.journal.setFact("copiedZnodes", diff.unchanged?.nodes ?? diff.sourceNodes);
+}
 
 export default copyTreeStep;
 if (import.meta.main) await runAlone(copyTreeStep, "copy");

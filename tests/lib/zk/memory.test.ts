@@ -65,6 +65,27 @@ test("a cadence skips a turn while the last collection would take more than its 
   expect(runs).toBe(2);
 });
 
+test("a paused cadence forces no collection, and takes its turn once the work is done", async () => {
+  let runs = 0;
+  const cadence = new CollectionCadence({
+    every: 10,
+    floorBytes: 0,
+    budget: 1,
+    heapUsed: () => 1,
+    collect: () => runs++,
+    now: () => 0,
+  });
+  await cadence.paused(async () => {
+    cadence.handled(25);
+    expect(runs).toBe(0);
+  });
+  await expect(cadence.paused(() => Promise.reject(new Error("step failed")))).rejects.toThrow(
+    "step failed",
+  );
+  cadence.handled(1);
+  expect(runs).toBe(1);
+});
+
 let server: ZooKeeperServer;
 let zk: ZkSession;
 
