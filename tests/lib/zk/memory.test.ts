@@ -5,85 +5,81 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { walkContent, walkStats, type ZkSession } from "../../../lib/zk/index.ts";
-import { CollectionCadence, collectionCadence } from "../../../lib/zk/memory.ts";
+import {
+  type CadenceOptions,
+  CollectionCadence,
+  collectionCadence,
+} from "../../../lib/zk/memory.ts";
 import { startZooKeepers, stopZooKeepers, type ZooKeeperServer } from "../../harness/zookeeper.ts";
 import { node, seed, session } from "./helpers.ts";
 
-test("a cadence collects after every `every` nodes, and skips a turn while the heap is below its floor", () => {
-  const heap = { used: 100 };
-  let runs = 0;
+/** A cadence with a fake heap and clock; `runs` counts its collections. */
+function fakeCadence(options: Partial<CadenceOptions> = {}) {
+  const state = { runs: 0, heapUsed: 100, ms: 0 };
   const cadence = new CollectionCadence({
-    every: 1000,
+    every: 10,
     floorBytes: 50,
     budget: 1,
-    heapUsed: () => heap.used,
-    collect: () => runs++,
-    now: () => 0,
+    heapUsed: () => state.heapUsed,
+    collect: () => state.runs++,
+    now: () => state.ms,
+    ...options,
   });
+  return { cadence, state };
+}
+
+test("a cadence collects after every `every` nodes, and skips a turn while the heap is below its floor", () => {
+  const { cadence, state } = fakeCadence({ every: 1000 });
   cadence.handled(999);
-  expect(runs).toBe(0);
+  expect(state.runs).toBe(0);
   cadence.handled(1);
-  expect(runs).toBe(1);
+  expect(state.runs).toBe(1);
   cadence.handled(500);
   cadence.handled(499);
-  expect(runs).toBe(1);
-  heap.used = 10; // the next turn comes while the heap is small: nothing is forced
+  expect(state.runs).toBe(1);
+  state.heapUsed = 10; // the next turn comes while the heap is small: nothing is forced
   cadence.handled(1);
-  expect(runs).toBe(1);
-  heap.used = 100;
+  expect(state.runs).toBe(1);
+  state.heapUsed = 100;
   cadence.handled(999);
-  expect(runs).toBe(1);
+  expect(state.runs).toBe(1);
   cadence.handled(1);
-  expect(runs).toBe(2);
+  expect(state.runs).toBe(2);
   cadence.handled(5000); // a large batch is one turn
-  expect(runs).toBe(3);
+  expect(state.runs).toBe(3);
   expect(cadence.collections).toBe(3);
   expect(cadence.handledTotal).toBe(8000);
 });
 
 test("a cadence skips a turn while the last collection would take more than its budget of the time since", () => {
-  const clock = { ms: 0 };
-  let runs = 0;
-  const cadence = new CollectionCadence({
-    every: 10,
-    floorBytes: 0,
+  const { cadence, state } = fakeCadence({
     budget: 0.1,
-    heapUsed: () => 1,
     collect: () => {
-      runs++;
-      clock.ms += 50; // a collection of a large live set
+      state.runs++;
+      state.ms += 50; // a collection of a large live set
     },
-    now: () => clock.ms,
   });
   cadence.handled(10);
-  expect(runs).toBe(1);
-  clock.ms += 100; // 50 ms would be half of the 100 ms since: skipped
+  expect(state.runs).toBe(1);
+  state.ms += 100; // 50 ms would be half of the 100 ms since: skipped
   cadence.handled(10);
-  expect(runs).toBe(1);
-  clock.ms += 400; // 50 ms is a tenth of the 500 ms since the last one ended
+  expect(state.runs).toBe(1);
+  state.ms += 400; // 50 ms is a tenth of the 500 ms since the last one ended
   cadence.handled(10);
-  expect(runs).toBe(2);
+  expect(state.runs).toBe(2);
 });
 
 test("a paused cadence forces no collection, and takes its turn once the work is done", async () => {
-  let runs = 0;
-  const cadence = new CollectionCadence({
-    every: 10,
-    floorBytes: 0,
-    budget: 1,
-    heapUsed: () => 1,
-    collect: () => runs++,
-    now: () => 0,
-  });
+  const { cadence, state } = fakeCadence();
   await cadence.paused(async () => {
     cadence.handled(25);
-    expect(runs).toBe(0);
+    expect(state.runs).toBe(0);
   });
   await expect(cadence.paused(() => Promise.reject(new Error("step failed")))).rejects.toThrow(
     "step failed",
   );
   cadence.handled(1);
-  expect(runs).toBe(1);
+  expect(state.runs).toBe(1);
 });
 
 let server: ZooKeeperServer;
