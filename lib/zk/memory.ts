@@ -10,7 +10,7 @@
  * instead of 114–117 MB, for 0.5–1.2 s more of our CPU per 257k-node diff. Collecting every
  * 200 ms once the heap passed twice the last live set, as before, left those peaks where they were.
  * A full collection costs in proportion to what is live, so a turn is skipped while the last one
- * would take more than a fifth of the time since it ended: a process holding much (a runbook
+ * would take more than half the time since it ended: a process holding much (a runbook
  * step's stamps and digests) collects less often instead of spending its time collecting.
  */
 
@@ -47,7 +47,7 @@ export class CollectionCadence {
     private readonly options: CadenceOptions = {
       every: 10_000,
       floorBytes: 8 * 1024 * 1024,
-      budget: 0.2,
+      budget: 0.5,
       heapUsed: () => process.memoryUsage().heapUsed,
       collect: () => Bun.gc(true),
       now: () => performance.now(),
