@@ -6,11 +6,11 @@
  * start-up, and peak RSS is the process's own; its CPU is printed with the CPU both servers
  * spent meanwhile, and how many of the machine's cores the three kept busy. The write ceiling
  * (the same creates, prepared in memory and sent as multi batches, nothing read) is measured in
- * the same run, on the same servers, and every time is also given as a multiple of it. Fresh JVMs are first warmed up with
- * three untimed rounds of copy, diff and rmr of a 6,500-znode tree, as a production ensemble that
- * has served for a while would be: about 20,000 requests of each kind, past the JIT's thresholds
- * for compiling their paths fully (in one pair of runs, after a single 1,300-znode round the timed
- * copies took 1.3–1.8× as long).
+ * the same run, on the same servers, and every time is also given as a multiple of it. Fresh
+ * JVMs are first warmed up with three untimed rounds of copy, diff and rmr of a 6,500-znode tree,
+ * as a production ensemble that has served for a while would be: about 20,000 requests of each
+ * kind, past the JIT's thresholds for compiling their paths fully (in one pair of runs, after a
+ * single 1,300-znode round the timed copies took 1.3–1.8× as long).
  *
  * With `--verify`, each copy is also compared node by node by a second, independent reader
  * (node-zookeeper-client, `second-reader.ts`).
@@ -203,6 +203,8 @@ async function benchOnce(
     const again = expectExit("zk diff after restore", await zk("diff", src, dst), 0);
     const refused = expectExit("zk rmr with a live LOCKNODE", await zk("rmr", src), 1);
     expectExit("zk rmr before the runbook's blind work", await zk("rmr", dst), 0);
+    // Paused for the same reason; copy/04 runs paused in the tool too, copy/02 (the pre-copy,
+    // leader still serving) does not, so its figure here leaves out its forced collections.
     const blind = await collectionCadence.paused(() => blindWork(source, target, tree.root, file));
     rmSync(file, { force: true });
     const rate = (ms: number) =>
