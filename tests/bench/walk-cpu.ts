@@ -31,6 +31,13 @@ if (!address || !values["pid-file"]) {
   console.error("usage: walk-cpu.ts HOST:PORT/ROOT --pid-file FILE [--readers N] [--walk stats]");
   process.exit(2);
 }
+for (const name of ["readers", "in-flight", "window", "rounds"] as const) {
+  // A window of NaN would start no read and wait forever.
+  if (!/^[1-9]\d*$/.test(values[name])) {
+    console.error(`--${name} must be a positive whole number, not "${values[name]}"`);
+    process.exit(2);
+  }
+}
 const pid = readFileSync(values["pid-file"], "utf8").trim();
 const serverCpuMs = () => processCpuMs(pid);
 
